@@ -1,0 +1,83 @@
+package io.ramdiskfs.disk;
+
+/**
+ * One layer of a {@link LayeredDisk}: a block store that knows, per sector, whether it holds it.
+ *
+ * <p><b>Ranges.</b> Every method accepts any {@code long}: a range outside {@code [0,
+ * sectorCount())}, a negative value or an overflowing {@code sector + count} fails with
+ * {@link DiskError#ILLEGAL_BLOCK}, never with an unchecked exception. The layer checks the range
+ * itself, under its own synchronization, because its size may change between a caller's check and
+ * the I/O.
+ *
+ * <p><b>Memory.</b> Data moves through {@code (base, offset)} locations as described in
+ * {@link NativeMemory}; a request of {@code count} sectors covers {@code count * sectorSize()}
+ * bytes there.
+ *
+ * <p><b>Threads.</b> Every method may be called from many threads at once.
+ */
+public interface LayerIo extends LayerSource, AutoCloseable {
+    /** A short name of the kind of layer: {@code "ram"}, {@code "file"}. */
+    String kind();
+
+    /** What this layer is, for people: a path, a size. */
+    String description();
+
+    int sectorSize();
+
+    /** The current number of sectors; may change at any time if the layer can be resized. */
+    long sectorCount();
+
+    /** True when writes, unmaps and resizes always fail with {@link DiskError#READ_ONLY}. */
+    boolean isReadOnly();
+
+    /**
+     * Reads sectors {@code [sector, sector + count)}. Fills every sector this layer holds and
+     * marks it in {@code marker}; sectors it does not hold are left untouched and unmarked.
+     *
+     * <p>When {@code marker} is null this layer is the only one: it must fill every sector,
+     * writing zeros where it holds nothing.
+     */
+    void read(Object base, long offset, long sector, int count, SectorMarker marker) throws DiskException;
+
+    /** Writes sectors {@code [sector, sector + count)}. On failure nothing was changed. */
+    void write(Object base, long offset, long sector, int count, boolean fua) throws DiskException;
+
+    /** True when {@link #writeNoOverwrite} is implemented, which a read cache needs. */
+    default boolean supportsWriteNoOverwrite() {
+        return false;
+    }
+
+    /** Writes only those sectors of the range that this layer does not hold yet. */
+    default void writeNoOverwrite(Object base, long offset, long sector, int count) throws DiskException {
+        throw new DiskException(DiskError.UNSUPPORTED, kind() + " layer cannot write without overwriting");
+    }
+
+    /**
+     * Discards {@code [sector, sector + count)}: afterwards the range reads as zeros through this
+     * layer. Sectors at or past {@code zeroBelowFrom} are known to be zero in every layer below,
+     * so the layer may simply drop them; sectors before it must read zero while the layers below
+     * may hold data there.
+     */
+    void unmap(long sector, long count, long zeroBelowFrom) throws DiskException;
+
+    /** Makes every completed write durable; a no-op for RAM. */
+    void flush() throws DiskException;
+
+    /** Sets the sector count. Sectors past a shrink are dropped and read as zeros after a grow. */
+    default void resize(long newSectorCount) throws DiskException {
+        throw new DiskException(DiskError.UNSUPPORTED, kind() + " layer cannot be resized");
+    }
+
+    /** Data memory this layer holds right now, in bytes. */
+    long committedBytes();
+
+    /** Releases what the layer holds. The layer must not be used afterwards. */
+    @Override
+    default void close() {}
+
+    /** A layer that exists already is its own source. */
+    @Override
+    default LayerIo attach(LayerIo below) {
+        return this;
+    }
+}

@@ -1,0 +1,96 @@
+package io.ramdiskfs.disk;
+
+import java.lang.reflect.Field;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import sun.misc.Unsafe;
+
+/**
+ * Raw memory access for the I/O path. A location is a pair {@code (base, offset)}: with a
+ * {@code null} base the offset is a native address (a FUSE buffer, a RAM chunk, a mapped image);
+ * with a {@code byte[]} base it is {@link #BYTE_ARRAY_BASE} plus an index. One representation lets
+ * the same code copy between a FUSE buffer and off-heap chunks with a single copy and no
+ * allocation, and lets tests use plain arrays.
+ *
+ * <p>Nothing here checks bounds: callers do, before they call.
+ */
+public final class NativeMemory {
+    private static final Unsafe U = loadUnsafe();
+    /** The offset of element 0 of a {@code byte[]}. */
+    public static final long BYTE_ARRAY_BASE = U.arrayBaseOffset(byte[].class);
+    private static final long BUFFER_ADDRESS = addressFieldOffset();
+    /** Large copies are split so a copy between heap arrays never stalls a safepoint for long. */
+    private static final long COPY_STRIDE = 1 << 20;
+
+    private NativeMemory() {}
+
+    private static Unsafe loadUnsafe() {
+        try {
+            Field f = Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            return (Unsafe) f.get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static long addressFieldOffset() {
+        try {
+            return U.objectFieldOffset(Buffer.class.getDeclaredField("address"));
+        } catch (NoSuchFieldException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    public static void copy(Object srcBase, long srcOffset, Object dstBase, long dstOffset, long bytes) {
+        if (srcBase == null && dstBase == null) {
+            U.copyMemory(srcOffset, dstOffset, bytes);
+            return;
+        }
+        while (bytes > 0) {
+            long n = Math.min(bytes, COPY_STRIDE);
+            U.copyMemory(srcBase, srcOffset, dstBase, dstOffset, n);
+            srcOffset += n;
+            dstOffset += n;
+            bytes -= n;
+        }
+    }
+
+    public static void zero(Object base, long offset, long bytes) {
+        U.setMemory(base, offset, bytes, (byte) 0);
+    }
+
+    /** Allocates {@code bytes} of native memory (contents undefined); throws OutOfMemoryError. */
+    public static long allocate(long bytes) {
+        return U.allocateMemory(bytes);
+    }
+
+    public static void free(long address) {
+        U.freeMemory(address);
+    }
+
+    public static byte getByte(Object base, long offset) {
+        return U.getByte(base, offset);
+    }
+
+    /** The base object of a buffer's memory: its array, or null for a direct buffer. */
+    public static Object baseOf(ByteBuffer buffer) {
+        return buffer.isDirect() ? null : buffer.array();
+    }
+
+    /** The offset, in {@link #baseOf} terms, of the buffer's current position. */
+    public static long offsetOf(ByteBuffer buffer) {
+        if (buffer.isDirect()) {
+            return U.getLong(buffer, BUFFER_ADDRESS) + buffer.position();
+        }
+        if (buffer.isReadOnly()) {
+            throw new IllegalArgumentException("read-only heap buffers are not supported");
+        }
+        return BYTE_ARRAY_BASE + buffer.arrayOffset() + buffer.position();
+    }
+
+    /** Releases a mapped or direct buffer now instead of when the collector finds it. */
+    public static void release(ByteBuffer directBuffer) {
+        U.invokeCleaner(directBuffer);
+    }
+}

@@ -1,0 +1,32 @@
+package io.ramdiskfs.disk.ram;
+
+/**
+ * Where a {@link RamLayer} gets the native memory of its chunks. The layer does the accounting
+ * against its {@code MemoryBudget}; an allocator only maps and unmaps. A mount may supply one
+ * that returns memory to the kernel more promptly than {@code malloc} does.
+ */
+public interface ChunkAllocator {
+    /** Native memory of {@code bytes}; contents undefined. Throws OutOfMemoryError on failure. */
+    long allocate(int bytes);
+
+    /** Gives back memory from {@link #allocate} of the same size. */
+    void free(long address, int bytes);
+
+    /** The C heap ({@code malloc}/{@code free}). */
+    ChunkAllocator MALLOC = new ChunkAllocator() {
+        @Override
+        public long allocate(int bytes) {
+            return io.ramdiskfs.disk.NativeMemory.allocate(bytes);
+        }
+
+        @Override
+        public void free(long address, int bytes) {
+            io.ramdiskfs.disk.NativeMemory.free(address);
+        }
+
+        @Override
+        public String toString() {
+            return "malloc";
+        }
+    };
+}

@@ -1,0 +1,550 @@
+package io.ramdiskfs.disk.ram;
+
+import io.ramdiskfs.disk.DiskError;
+import io.ramdiskfs.disk.DiskException;
+import io.ramdiskfs.disk.LayerIo;
+import io.ramdiskfs.disk.LayerSource;
+import io.ramdiskfs.disk.MemoryBudget;
+import io.ramdiskfs.disk.NativeMemory;
+import io.ramdiskfs.disk.SectorMarker;
+import io.ramdiskfs.disk.SectorRange;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.StampedLock;
+
+/**
+ * A sparse layer held in native memory, off the Java heap.
+ *
+ * <p><b>Layout.</b> Sectors are grouped in chunks of {@link #CHUNK_BYTES}. A chunk records per
+ * sector one of three states: absent (a read falls through to the layer below), zero (reads zero,
+ * costs no memory: how an unmap over a lower layer's data is held) or data. A chunk owns native
+ * memory exactly while one of its sectors has data, so an idle disk costs nothing and unmapping
+ * returns memory chunk by chunk.
+ *
+ * <p><b>Size.</b> Shrinking drops everything past the new end and lowers the zero-after point:
+ * absent sectors at or past it read as zeros and never fall through, so a shrink followed by a
+ * grow reads zeros rather than older data from below (upstream's {@code zero_after}).
+ *
+ * <p><b>Threads.</b> Chunks are guarded by {@link #STRIPES} striped locks by chunk number, so
+ * readers and writers of different chunks do not wait for each other; a copy holds only its own
+ * chunk's stripe. A resize or close holds every stripe. Memory is reserved from the
+ * {@link MemoryBudget} for a whole write before any of it is written, so a refused write changes
+ * nothing.
+ */
+public final class RamLayer implements LayerIo {
+    /** Bytes per chunk: large enough for little bookkeeping, small enough to keep random writes thin. */
+    public static final int CHUNK_BYTES = 64 * 1024;
+    static final int STRIPES = 64;
+
+    private final int sectorSize;
+    private final int sectorShift;
+    private final int sectorsPerChunk;
+    private final int chunkShift;
+    private final int chunkBytes;
+    private final MemoryBudget budget;
+    private final ChunkAllocator allocator;
+    private final StampedLock[] stripes = new StampedLock[STRIPES];
+    private final AtomicLong committed = new AtomicLong();
+    private final ChunkTable table;
+
+    private volatile long sectorCount;
+    /** Absent sectors at or past this read as zeros. Written only with every stripe held. */
+    private long zeroAfter;
+    /** Written only with every stripe held. */
+    private boolean closed;
+
+    private RamLayer(long sectorCount, int sectorSize, MemoryBudget budget, ChunkAllocator allocator) {
+        this.sectorSize = sectorSize;
+        this.sectorShift = Integer.numberOfTrailingZeros(sectorSize);
+        this.chunkBytes = Math.max(CHUNK_BYTES, sectorSize);
+        this.sectorsPerChunk = chunkBytes / sectorSize;
+        this.chunkShift = Integer.numberOfTrailingZeros(sectorsPerChunk);
+        this.budget = budget;
+        this.allocator = allocator;
+        this.sectorCount = sectorCount;
+        this.zeroAfter = sectorCount;
+        this.table = new ChunkTable(chunksFor(sectorCount));
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new StampedLock();
+        }
+    }
+
+    /**
+     * A RAM layer of {@code sizeBytes}.
+     *
+     * @throws IllegalArgumentException for a bad sector size, a size that is negative, not a
+     *     multiple of the sector size, or larger than {@link SectorRange#MAX_DISK_BYTES}
+     */
+    public static RamLayer create(long sizeBytes, int sectorSize, MemoryBudget budget) {
+        return create(sizeBytes, sectorSize, budget, ChunkAllocator.MALLOC);
+    }
+
+    public static RamLayer create(long sizeBytes, int sectorSize, MemoryBudget budget, ChunkAllocator allocator) {
+        if (!SectorRange.isValidSectorSize(sectorSize)) {
+            throw new IllegalArgumentException("sector size " + sectorSize + " is not a power of two in [512, "
+                    + SectorRange.MAX_SECTOR_SIZE + "]");
+        }
+        if (sizeBytes < 0 || sizeBytes > SectorRange.MAX_DISK_BYTES) {
+            throw new IllegalArgumentException("disk size " + sizeBytes + " is outside [0, " + SectorRange.MAX_DISK_BYTES + "]");
+        }
+        if (sizeBytes % sectorSize != 0) {
+            throw new IllegalArgumentException("disk size 0x" + Long.toHexString(sizeBytes)
+                    + " is not a multiple of the sector size " + sectorSize);
+        }
+        return new RamLayer(sizeBytes / sectorSize, sectorSize, budget, allocator);
+    }
+
+    /**
+     * A RAM layer that takes its size and sector size from the layer it is stacked on (the
+     * {@code memdiff:} case). Attaching it with nothing below fails.
+     */
+    public static LayerSource over(MemoryBudget budget, ChunkAllocator allocator) {
+        return below -> {
+            if (below == null) {
+                throw new IllegalArgumentException("a RAM layer without a size needs a layer below to take its size from");
+            }
+            return new RamLayer(below.sectorCount(), below.sectorSize(), budget, allocator);
+        };
+    }
+
+    public static LayerSource over(MemoryBudget budget) {
+        return over(budget, ChunkAllocator.MALLOC);
+    }
+
+    @Override
+    public String kind() {
+        return "ram";
+    }
+
+    @Override
+    public String description() {
+        return sectorCount * sectorSize + " bytes";
+    }
+
+    @Override
+    public int sectorSize() {
+        return sectorSize;
+    }
+
+    @Override
+    public long sectorCount() {
+        return sectorCount;
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return false;
+    }
+
+    @Override
+    public long committedBytes() {
+        return committed.get();
+    }
+
+    @Override
+    public boolean supportsWriteNoOverwrite() {
+        return true;
+    }
+
+    @Override
+    public void flush() {
+        // Nothing is volatile beyond the process itself; FUA and flush are satisfied on return.
+    }
+
+    private long chunksFor(long sectors) {
+        return (sectors + sectorsPerChunk - 1) >>> chunkShift;
+    }
+
+    private StampedLock stripe(long chunk) {
+        return stripes[(int) (chunk & (STRIPES - 1))];
+    }
+
+    // ------------------------------------------------------------------ read
+
+    @Override
+    public void read(Object base, long offset, long sector, int count, SectorMarker marker) throws DiskException {
+        SectorRange.check(sector, count, sectorCount);
+        long end = sector + count;
+        long s = sector;
+        while (s < end) {
+            long c = s >>> chunkShift;
+            long pieceEnd = Math.min(end, (c + 1) << chunkShift);
+            StampedLock lock = stripe(c);
+            long stamp = lock.readLock();
+            try {
+                checkLive(sector, count, pieceEnd);
+                readPiece(table.get(c), c, s, pieceEnd, base, offset + ((s - sector) << sectorShift), marker);
+            } finally {
+                lock.unlockRead(stamp);
+            }
+            s = pieceEnd;
+        }
+    }
+
+    /** Under a stripe lock: the layer is open and the piece still lies within it. */
+    private void checkLive(long sector, long count, long pieceEnd) throws DiskException {
+        if (closed) {
+            throw new DiskException(DiskError.IO, "the RAM layer is closed");
+        }
+        if (pieceEnd > sectorCount) {
+            throw DiskException.illegalBlock(sector, count, sectorCount);
+        }
+    }
+
+    private void readPiece(Chunk chunk, long c, long s, long e, Object base, long dst, SectorMarker marker) {
+        long chunkStart = c << chunkShift;
+        int i0 = (int) (s - chunkStart);
+        int i1 = (int) (e - chunkStart);
+        if (chunk == null) {
+            readAbsent(s, e, base, dst, marker);
+            return;
+        }
+        if (chunk.dataSectors == sectorsPerChunk) {
+            NativeMemory.copy(null, chunk.address + ((long) i0 << sectorShift), base, dst, (long) (i1 - i0) << sectorShift);
+            mark(marker, s, e);
+            return;
+        }
+        int i = i0;
+        while (i < i1) {
+            long runDst = dst + ((long) (i - i0) << sectorShift);
+            int j;
+            if (chunk == Chunk.ALL_ZERO) {
+                j = i1;
+                NativeMemory.zero(base, runDst, (long) (j - i) << sectorShift);
+                mark(marker, chunkStart + i, chunkStart + j);
+            } else if (Bits.get(chunk.data, i)) {
+                j = Bits.next(chunk.data, i, i1, false);
+                NativeMemory.copy(null, chunk.address + ((long) i << sectorShift), base, runDst, (long) (j - i) << sectorShift);
+                mark(marker, chunkStart + i, chunkStart + j);
+            } else if (Bits.get(chunk.present, i)) {
+                j = Math.min(Bits.next(chunk.present, i, i1, false), Bits.next(chunk.data, i, i1, true));
+                NativeMemory.zero(base, runDst, (long) (j - i) << sectorShift);
+                mark(marker, chunkStart + i, chunkStart + j);
+            } else {
+                j = Bits.next(chunk.present, i, i1, true);
+                readAbsent(chunkStart + i, chunkStart + j, base, runDst, marker);
+            }
+            i = j;
+        }
+    }
+
+    /** Absent sectors: zeros at or past zero-after (or for a lone layer), else fall through. */
+    private void readAbsent(long s, long e, Object base, long dst, SectorMarker marker) {
+        long z = marker == null ? s : Math.max(s, zeroAfter);
+        if (z < e) {
+            NativeMemory.zero(base, dst + ((z - s) << sectorShift), (e - z) << sectorShift);
+            mark(marker, z, e);
+        }
+    }
+
+    private static void mark(SectorMarker marker, long from, long to) {
+        if (marker != null) {
+            marker.setRange(from, to);
+        }
+    }
+
+    // ------------------------------------------------------------------ write
+
+    @Override
+    public void write(Object base, long offset, long sector, int count, boolean fua) throws DiskException {
+        store(base, offset, sector, count, true);
+    }
+
+    @Override
+    public void writeNoOverwrite(Object base, long offset, long sector, int count) throws DiskException {
+        store(base, offset, sector, count, false);
+    }
+
+    private void store(Object base, long offset, long sector, int count, boolean overwrite) throws DiskException {
+        SectorRange.check(sector, count, sectorCount);
+        long end = sector + count;
+        long credit = reserveFor(sector, end);
+        try {
+            long s = sector;
+            while (s < end) {
+                long c = s >>> chunkShift;
+                long pieceEnd = Math.min(end, (c + 1) << chunkShift);
+                StampedLock lock = stripe(c);
+                long stamp = lock.writeLock();
+                try {
+                    if (closed) {
+                        throw new DiskException(DiskError.IO, "the RAM layer is closed");
+                    }
+                    // A piece past a concurrent shrink is dropped: the write ordered before it.
+                    if (pieceEnd <= sectorCount) {
+                        credit = writePiece(c, s, pieceEnd, base, offset + ((s - sector) << sectorShift), overwrite, credit);
+                    }
+                } finally {
+                    lock.unlockWrite(stamp);
+                }
+                s = pieceEnd;
+            }
+        } finally {
+            if (credit > 0) {
+                budget.release(credit);
+            }
+        }
+    }
+
+    /**
+     * Reserves memory for every chunk of the range that holds none yet, so that a write the
+     * budget cannot hold fails before it changes anything. Read without locks: a concurrent change
+     * only makes the estimate a little off, and {@link #allocate} covers any shortfall.
+     */
+    private long reserveFor(long sector, long end) throws DiskException {
+        long need = 0;
+        for (long c = sector >>> chunkShift, last = (end - 1) >>> chunkShift; c <= last; c++) {
+            Chunk chunk = table.get(c);
+            if (chunk == null || chunk.address == 0) {
+                need += chunkBytes;
+            }
+        }
+        if (need > 0 && !budget.tryReserve(need)) {
+            throw noSpace(sector, end, need);
+        }
+        return need;
+    }
+
+    private DiskException noSpace(long sector, long end, long need) {
+        return new DiskException(DiskError.NO_SPACE, "writing sectors [" + sector + ", " + end + ") needs " + need
+                + " bytes of new memory; the budget has " + budget.available() + " of " + budget.limit() + " left");
+    }
+
+    /** Writes one piece within chunk {@code c}; returns the credit left. */
+    private long writePiece(long c, long s, long e, Object base, long src, boolean overwrite, long credit)
+            throws DiskException {
+        long chunkStart = c << chunkShift;
+        int i0 = (int) (s - chunkStart);
+        int i1 = (int) (e - chunkStart);
+        Chunk chunk = table.get(c);
+        if (overwrite) {
+            if (chunk == null || chunk == Chunk.ALL_ZERO || chunk.address == 0) {
+                chunk = materialize(c, chunk);
+                credit = allocate(chunk, credit, s, e);
+            }
+            NativeMemory.copy(base, src, null, chunk.address + ((long) i0 << sectorShift), (long) (i1 - i0) << sectorShift);
+            setData(chunk, i0, i1);
+            return credit;
+        }
+        if (chunk == Chunk.ALL_ZERO) {
+            return credit;
+        }
+        int i = chunk == null ? i0 : Bits.next(chunk.present, i0, i1, false);
+        while (i < i1) {
+            int j = chunk == null ? i1 : Bits.next(chunk.present, i, i1, true);
+            if (chunk == null || chunk.address == 0) {
+                chunk = materialize(c, chunk);
+                credit = allocate(chunk, credit, s, e);
+            }
+            NativeMemory.copy(base, src + ((long) (i - i0) << sectorShift), null, chunk.address + ((long) i << sectorShift),
+                    (long) (j - i) << sectorShift);
+            setData(chunk, i, j);
+            i = Bits.next(chunk.present, j, i1, false);
+        }
+        return credit;
+    }
+
+    private static void setData(Chunk chunk, int from, int to) {
+        chunk.dataSectors += (to - from) - Bits.count(chunk.data, from, to);
+        Bits.setRange(chunk.data, from, to);
+        Bits.setRange(chunk.present, from, to);
+    }
+
+    /** A mutable chunk for slot {@code c}, stored in the table. */
+    private Chunk materialize(long c, Chunk chunk) {
+        if (chunk != null && chunk != Chunk.ALL_ZERO) {
+            return chunk;
+        }
+        Chunk fresh = new Chunk(sectorsPerChunk);
+        if (chunk == Chunk.ALL_ZERO) {
+            Bits.setRange(fresh.present, 0, sectorsPerChunk);
+        }
+        table.set(c, fresh);
+        return fresh;
+    }
+
+    private long allocate(Chunk chunk, long credit, long s, long e) throws DiskException {
+        if (credit >= chunkBytes) {
+            credit -= chunkBytes;
+        } else if (!budget.tryReserve(chunkBytes)) {
+            throw noSpace(s, e, chunkBytes);
+        }
+        try {
+            chunk.address = allocator.allocate(chunkBytes);
+        } catch (OutOfMemoryError oom) {
+            budget.release(chunkBytes);
+            throw new DiskException(DiskError.NO_SPACE, "the system refused " + chunkBytes + " bytes of memory for sectors ["
+                    + s + ", " + e + ")", oom);
+        }
+        committed.addAndGet(chunkBytes);
+        return credit;
+    }
+
+    private void freeMemory(Chunk chunk) {
+        if (chunk.address != 0) {
+            allocator.free(chunk.address, chunkBytes);
+            chunk.address = 0;
+            committed.addAndGet(-chunkBytes);
+            budget.release(chunkBytes);
+        }
+    }
+
+    // ------------------------------------------------------------------ unmap
+
+    @Override
+    public void unmap(long sector, long count, long zeroBelowFrom) throws DiskException {
+        SectorRange.check(sector, count, sectorCount);
+        long end = sector + count;
+        long s = sector;
+        while (s < end) {
+            long c = s >>> chunkShift;
+            if (s >= zeroBelowFrom && table.leafAbsent(c)) {
+                // Nothing stored in this leaf and nothing below to hide: nothing to do.
+                s = Math.min(end, ChunkTable.nextLeafStart(c) << chunkShift);
+                continue;
+            }
+            long pieceEnd = Math.min(end, (c + 1) << chunkShift);
+            StampedLock lock = stripe(c);
+            long stamp = lock.writeLock();
+            try {
+                if (closed) {
+                    throw new DiskException(DiskError.IO, "the RAM layer is closed");
+                }
+                if (pieceEnd <= sectorCount) {
+                    unmapPiece(c, s, pieceEnd, zeroBelowFrom);
+                }
+            } finally {
+                lock.unlockWrite(stamp);
+            }
+            s = pieceEnd;
+        }
+    }
+
+    private void unmapPiece(long c, long s, long e, long zeroBelowFrom) {
+        long chunkStart = c << chunkShift;
+        int i0 = (int) (s - chunkStart);
+        int i1 = (int) (e - chunkStart);
+        // [i0, keep) must read zero over lower data; [keep, i1) can simply be dropped.
+        int keep = (int) Math.max(i0, Math.min(i1, zeroBelowFrom - chunkStart));
+        Chunk chunk = table.get(c);
+        if (chunk == null && keep == i0) {
+            return;
+        }
+        if (i0 == 0 && i1 == sectorsPerChunk && (keep == i0 || keep == i1)) {
+            if (chunk != null && chunk != Chunk.ALL_ZERO) {
+                freeMemory(chunk);
+            }
+            table.set(c, keep == i1 ? Chunk.ALL_ZERO : null);
+            return;
+        }
+        chunk = materialize(c, chunk);
+        chunk.dataSectors -= Bits.count(chunk.data, i0, i1);
+        Bits.clearRange(chunk.data, i0, i1);
+        Bits.setRange(chunk.present, i0, keep);
+        Bits.clearRange(chunk.present, keep, i1);
+        settle(c, chunk);
+    }
+
+    /** Frees a chunk's memory once it holds no data, and the chunk once it holds nothing. */
+    private void settle(long c, Chunk chunk) {
+        if (chunk.dataSectors > 0) {
+            return;
+        }
+        freeMemory(chunk);
+        int present = Bits.count(chunk.present, 0, sectorsPerChunk);
+        if (present == 0) {
+            table.set(c, null);
+        } else if (present == sectorsPerChunk) {
+            table.set(c, Chunk.ALL_ZERO);
+        }
+    }
+
+    // ------------------------------------------------------------------ resize, close
+
+    @Override
+    public void resize(long newSectorCount) throws DiskException {
+        if (newSectorCount < 0 || newSectorCount > SectorRange.maxSectorCount(sectorSize)) {
+            throw new DiskException(DiskError.INVALID_INPUT, "sector count " + newSectorCount + " is outside [0, "
+                    + SectorRange.maxSectorCount(sectorSize) + "]");
+        }
+        long[] stamps = lockAll();
+        try {
+            if (closed) {
+                throw new DiskException(DiskError.IO, "the RAM layer is closed");
+            }
+            long old = sectorCount;
+            zeroAfter = Math.min(zeroAfter, newSectorCount);
+            if (newSectorCount < old) {
+                dropFrom(newSectorCount, old);
+            }
+            table.resize(chunksFor(newSectorCount));
+            sectorCount = newSectorCount;
+        } finally {
+            unlockAll(stamps);
+        }
+    }
+
+    /** Drops every sector in {@code [from, to)}; call with every stripe held. */
+    private void dropFrom(long from, long to) {
+        long c = from >>> chunkShift;
+        int partial = (int) (from & (sectorsPerChunk - 1));
+        if (partial != 0) {
+            Chunk chunk = table.get(c);
+            if (chunk != null) {
+                chunk = materialize(c, chunk);
+                chunk.dataSectors -= Bits.count(chunk.data, partial, sectorsPerChunk);
+                Bits.clearRange(chunk.data, partial, sectorsPerChunk);
+                Bits.clearRange(chunk.present, partial, sectorsPerChunk);
+                settle(c, chunk);
+            }
+            c++;
+        }
+        long lastChunk = chunksFor(to);
+        while (c < lastChunk) {
+            if (table.leafAbsent(c)) {
+                c = ChunkTable.nextLeafStart(c);
+                continue;
+            }
+            Chunk chunk = table.get(c);
+            if (chunk != null) {
+                if (chunk != Chunk.ALL_ZERO) {
+                    freeMemory(chunk);
+                }
+                table.set(c, null);
+            }
+            c++;
+        }
+    }
+
+    /** Frees all memory. Later I/O fails with {@link DiskError#IO}. */
+    @Override
+    public void close() {
+        long[] stamps = lockAll();
+        try {
+            if (!closed) {
+                dropFrom(0, sectorCount);
+                closed = true;
+            }
+        } finally {
+            unlockAll(stamps);
+        }
+    }
+
+    private long[] lockAll() {
+        long[] stamps = new long[STRIPES];
+        for (int i = 0; i < STRIPES; i++) {
+            stamps[i] = stripes[i].writeLock();
+        }
+        return stamps;
+    }
+
+    private void unlockAll(long[] stamps) {
+        for (int i = STRIPES - 1; i >= 0; i--) {
+            stripes[i].unlockWrite(stamps[i]);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RamLayer(" + sectorCount + " x " + sectorSize + ", committed " + committed.get() + ")";
+    }
+}
