@@ -1,0 +1,76 @@
+package io.ramdiskfs;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Everything a mount needs, validated on construction.
+ *
+ * @param mountPoint  an existing directory
+ * @param disks       the disks, with distinct names
+ * @param sectorSize  512 or 4096 (any power of two in [512, 65536] is accepted)
+ * @param memoryLimit bytes of data memory shared by every RAM layer
+ * @param readOnly    every disk read-only; no disk can be created
+ * @param allowOther  let other users reach the mount ({@code -o allow_other})
+ */
+public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
+        boolean readOnly, boolean allowOther) {
+    public static final int DEFAULT_SECTOR_SIZE = 512;
+
+    public MountOptions {
+        Objects.requireNonNull(mountPoint, "mountPoint");
+        disks = List.copyOf(disks);
+        Set<String> names = new HashSet<>();
+        for (DiskDefinition d : disks) {
+            if (!names.add(d.name())) {
+                throw new IllegalArgumentException("disk name '" + d.name() + "' is given twice");
+            }
+        }
+        if (!io.ramdiskfs.disk.SectorRange.isValidSectorSize(sectorSize)) {
+            throw new IllegalArgumentException("sector size " + sectorSize + " is not a power of two in [512, 65536]");
+        }
+        if (memoryLimit < 0) {
+            throw new IllegalArgumentException("memory limit " + memoryLimit + " is negative");
+        }
+    }
+
+    /** Half of the machine's physical memory: the default budget. */
+    public static long defaultMemoryLimit() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getTotalMemorySize() / 2;
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    /** Options with defaults: 512-byte sectors, half the RAM, writable, no allow_other. */
+    public static MountOptions of(Path mountPoint, List<DiskDefinition> disks) {
+        return new MountOptions(mountPoint, disks, DEFAULT_SECTOR_SIZE, defaultMemoryLimit(), false, false);
+    }
+
+    public MountOptions withSectorSize(int n) {
+        return new MountOptions(mountPoint, disks, n, memoryLimit, readOnly, allowOther);
+    }
+
+    public MountOptions withMemoryLimit(long bytes) {
+        return new MountOptions(mountPoint, disks, sectorSize, bytes, readOnly, allowOther);
+    }
+
+    public MountOptions withReadOnly(boolean ro) {
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, ro, allowOther);
+    }
+
+    public MountOptions withAllowOther(boolean allow) {
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allow);
+    }
+
+    public MountOptions withDisk(DiskDefinition disk) {
+        List<DiskDefinition> more = new ArrayList<>(disks);
+        more.add(disk);
+        return new MountOptions(mountPoint, more, sectorSize, memoryLimit, readOnly, allowOther);
+    }
+}
