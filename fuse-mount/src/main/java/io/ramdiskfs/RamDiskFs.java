@@ -35,6 +35,14 @@ public final class RamDiskFs implements AutoCloseable {
         throw new UnsupportedOperationException("not yet");
     }
 
+    /**
+     * Detaches the mount lazily ({@code fusermount -uz}): it disappears from the namespace now
+     * and the disks are freed once the last user (a loop device, an open file) lets go.
+     */
+    public void unmountLazily() throws MountException {
+        throw new UnsupportedOperationException("not yet");
+    }
+
     /** Unmounts; fails with a message when the kernel refuses because the mount is busy. */
     @Override
     public void close() throws MountException {
