@@ -1,7 +1,21 @@
 package io.ramdiskfs;
 
+import io.ramdiskfs.disk.LayerConfiguration;
+import io.ramdiskfs.disk.LayeredDisk;
+import io.ramdiskfs.disk.MemoryBudget;
+import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.ram.ChunkAllocator;
+import io.ramdiskfs.disk.ram.RamLayer;
+import io.ramdiskfs.fs.DiskDirectory;
+import io.ramdiskfs.fuse.jnr.FuseSession;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded API: mount a directory of RAM disks from Java.
@@ -16,23 +30,155 @@ import java.util.List;
  * after a fixed wait); {@link #close} unmounts and frees every disk.
  */
 public final class RamDiskFs implements AutoCloseable {
-    private RamDiskFs() {}
+    private static final Logger log = LoggerFactory.getLogger(RamDiskFs.class);
+    private static final long MOUNT_TIMEOUT_MILLIS = 30_000;
+
+    private final Path mountPoint;
+    private final DiskDirectory directory;
+    private final FuseSession session;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private RamDiskFs(Path mountPoint, DiskDirectory directory, FuseSession session) {
+        this.mountPoint = mountPoint;
+        this.directory = directory;
+        this.session = session;
+    }
 
     public static RamDiskFs mount(Path mountPoint, DiskDefinition... disks) throws MountException {
         return mount(MountOptions.of(mountPoint, List.of(disks)));
     }
 
+    /**
+     * Builds the disks, mounts them and waits until the mount is live.
+     *
+     * @throws MountException with one line for a person: the mount point is missing, a file, or a
+     *     live mount; a disk cannot be built (its name and why); libfuse is missing or failed
+     */
     public static RamDiskFs mount(MountOptions options) throws MountException {
-        throw new UnsupportedOperationException("not yet");
+        Path mp = options.mountPoint().toAbsolutePath().normalize();
+        prepareMountPoint(mp);
+        MemoryBudget budget = new MemoryBudget(options.memoryLimit());
+        ChunkAllocator allocator = ChunkAllocator.MALLOC;
+        int sectorSize = options.sectorSize();
+        DiskDirectory dir = new DiskDirectory(
+                () -> LayeredDisk.of(RamLayer.create(0, sectorSize, budget, allocator), false),
+                budget, options.readOnly(), DiskDirectory::wallClockNanos);
+        int uid = ownerOfThisProcess("uid");
+        int gid = ownerOfThisProcess("gid");
+        for (DiskDefinition d : options.disks()) {
+            try {
+                dir.add(d.name(), build(d, options, budget, allocator), uid, gid);
+            } catch (IllegalArgumentException e) {
+                dir.closeAll();
+                throw new MountException("disk " + d.name() + ": " + e.getMessage(), e);
+            }
+        }
+        FuseSession session;
+        try {
+            session = FuseSession.start(mp, dir, fuseArguments(options), MOUNT_TIMEOUT_MILLIS);
+        } catch (MountException e) {
+            dir.closeAll();
+            throw e;
+        }
+        log.debug("mounted {} with {}", mp, fuseArguments(options));
+        return new RamDiskFs(mp, dir, session);
+    }
+
+    static LayeredDisk build(DiskDefinition d, MountOptions options, MemoryBudget budget, ChunkAllocator allocator) {
+        boolean ro = d.readOnly() || options.readOnly();
+        if (!d.isMemdiff()) {
+            return LayeredDisk.of(RamLayer.create(d.sizeBytes(), options.sectorSize(), budget, allocator), ro);
+        }
+        FileLayer image = FileLayer.open(d.image(), options.sectorSize());
+        return LayeredDisk.create(ro, List.of(LayerConfiguration.of(RamLayer.over(budget, allocator)), LayerConfiguration.of(image)));
+    }
+
+    /**
+     * The libfuse arguments. {@code big_writes} and {@code max_write=131072} take writes in 128 KiB
+     * requests instead of 4 KiB pages; {@code default_permissions} lets the kernel check modes.
+     */
+    static List<String> fuseArguments(MountOptions options) {
+        List<String> o = new ArrayList<>();
+        o.add("-o");
+        StringBuilder sb = new StringBuilder("big_writes,max_write=131072,max_read=131072,default_permissions"
+                + ",subtype=ramdiskfs,fsname=ramdiskfs");
+        if (options.allowOther()) {
+            sb.append(",allow_other");
+        }
+        if (options.readOnly()) {
+            sb.append(",ro");
+        }
+        o.add(sb.toString());
+        return o;
+    }
+
+    private static int ownerOfThisProcess(String what) {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:" + what);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Refuses a missing mount point, a file, or a live mount; clears a dead ramdiskfs mount
+     * ("Transport endpoint is not connected") left by a killed run.
+     */
+    static void prepareMountPoint(Path mp) throws MountException {
+        var entry = MountTable.find(mp);
+        if (entry.isPresent()) {
+            boolean dead = isDead(mp);
+            if (!dead) {
+                throw new MountException("mount point " + mp + " is already a live mount (" + entry.get().fsType()
+                        + "); unmount it first: fusermount -u " + mp);
+            }
+            if (!entry.get().isFuse()) {
+                throw new MountException("mount point " + mp + " is a broken " + entry.get().fsType() + " mount; unmount it first");
+            }
+            Fusermount.Result r = Fusermount.unmount(mp, false);
+            if (!r.ok()) {
+                r = Fusermount.unmount(mp, true);
+            }
+            if (!r.ok()) {
+                throw new MountException("mount point " + mp + " holds a dead FUSE mount that could not be cleared: " + r.output());
+            }
+            log.info("cleared a dead mount at {} left by an earlier run", mp);
+        }
+        if (!Files.exists(mp)) {
+            throw new MountException("mount point " + mp + " does not exist");
+        }
+        if (!Files.isDirectory(mp)) {
+            throw new MountException("mount point " + mp + " is not a directory");
+        }
+    }
+
+    private static boolean isDead(Path mp) {
+        try {
+            Files.readAttributes(mp, "unix:mode");
+            return false;
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            return m.contains("Transport endpoint is not connected") || m.contains("not connected");
+        }
     }
 
     public Path mountPoint() {
-        throw new UnsupportedOperationException("not yet");
+        return mountPoint;
+    }
+
+    /** The filesystem behind the mount, for inspection. */
+    public DiskDirectory directory() {
+        return directory;
     }
 
     /** Blocks until the mount goes away (closed here, or {@code fusermount -u} from outside). */
     public void awaitUnmounted() throws InterruptedException {
-        throw new UnsupportedOperationException("not yet");
+        session.awaitExit();
+    }
+
+    /** True while the libfuse loop serves the mount. */
+    public boolean isMounted() {
+        return session.isRunning();
     }
 
     /**
@@ -40,12 +186,42 @@ public final class RamDiskFs implements AutoCloseable {
      * and the disks are freed once the last user (a loop device, an open file) lets go.
      */
     public void unmountLazily() throws MountException {
-        throw new UnsupportedOperationException("not yet");
+        if (!session.isRunning()) {
+            return;
+        }
+        Fusermount.Result r = Fusermount.unmount(mountPoint, true);
+        if (!r.ok() && session.isRunning()) {
+            throw new MountException("could not detach " + mountPoint + ": " + r.output());
+        }
+        session.markUnmounted();
     }
 
     /** Unmounts; fails with a message when the kernel refuses because the mount is busy. */
     @Override
     public void close() throws MountException {
-        throw new UnsupportedOperationException("not yet");
+        if (closed.get()) {
+            return;
+        }
+        if (session.isRunning()) {
+            Fusermount.Result r = Fusermount.unmount(mountPoint, false);
+            if (!r.ok() && session.isRunning()) {
+                if (r.busy()) {
+                    throw new MountException(mountPoint + " is busy (a loop device or an open file?): " + r.output());
+                }
+                throw new MountException("could not unmount " + mountPoint + ": " + r.output());
+            }
+            session.markUnmounted();
+            try {
+                if (!session.awaitExit(30_000)) {
+                    throw new MountException("the FUSE loop for " + mountPoint + " did not stop within 30 s of unmounting");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MountException("interrupted while unmounting " + mountPoint, e);
+            }
+        }
+        if (closed.compareAndSet(false, true)) {
+            directory.closeAll();
+        }
     }
 }

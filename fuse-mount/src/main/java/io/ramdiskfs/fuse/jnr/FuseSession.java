@@ -1,0 +1,112 @@
+package io.ramdiskfs.fuse.jnr;
+
+import io.ramdiskfs.MountException;
+import io.ramdiskfs.MountTable;
+import io.ramdiskfs.fs.DiskDirectory;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running libfuse loop serving a {@link DiskDirectory} at a mount point. The loop runs on
+ * its own thread (libfuse's multithreaded loop spawns the workers) until the mount goes away.
+ * {@link #start} returns only once the kernel lists the mount in {@code /proc/self/mountinfo}:
+ * jnr-fuse's own non-blocking mount returns after a fixed wait whether or not it is live.
+ */
+public final class FuseSession {
+    private final Path mountPoint;
+    private final JnrFuseAdapter adapter;
+    private final Thread loop;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+
+    private FuseSession(Path mountPoint, JnrFuseAdapter adapter, List<String> options) {
+        this.mountPoint = mountPoint;
+        this.adapter = adapter;
+        String[] args = options.toArray(new String[0]);
+        this.loop = new Thread(() -> {
+            try {
+                adapter.mount(mountPoint, true, false, args);
+                exit.complete(0);
+            } catch (Throwable t) {
+                exit.completeExceptionally(t);
+            }
+        }, "fuse-loop " + mountPoint);
+    }
+
+    /**
+     * Mounts and waits until the mount is live.
+     *
+     * @param options libfuse arguments, e.g. {@code ["-o", "big_writes,max_write=131072"]}
+     */
+    public static FuseSession start(Path mountPoint, DiskDirectory dir, List<String> options, long timeoutMillis)
+            throws MountException {
+        JnrFuseAdapter adapter;
+        try {
+            adapter = new JnrFuseAdapter(dir);
+        } catch (LinkageError | RuntimeException e) {
+            throw new MountException("libfuse.so.2 could not be loaded (install the Debian packages fuse and libfuse2): "
+                    + e.getMessage(), e);
+        }
+        FuseSession s = new FuseSession(mountPoint, adapter, options);
+        s.loop.start();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (true) {
+            if (MountTable.find(mountPoint).filter(MountTable.Entry::isRamdiskfs).isPresent()) {
+                return s;
+            }
+            if (s.exit.isDone()) {
+                throw new MountException("libfuse could not mount " + mountPoint + ": " + s.exitReason()
+                        + " (is /dev/fuse there, and fusermount installed?)");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new MountException("the mount at " + mountPoint + " did not come up within " + timeoutMillis + " ms");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MountException("interrupted while mounting " + mountPoint, e);
+            }
+        }
+    }
+
+    private String exitReason() {
+        try {
+            exit.getNow(0);
+            return "the FUSE loop ended at once";
+        } catch (Exception e) {
+            Throwable c = e.getCause() != null ? e.getCause() : e;
+            Throwable root = c;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            return c.getMessage() + (root != c ? " (" + root.getMessage() + ")" : "");
+        }
+    }
+
+    public Path mountPoint() {
+        return mountPoint;
+    }
+
+    /** True while the libfuse loop runs (the mount may still be live after a lazy unmount). */
+    public boolean isRunning() {
+        return loop.isAlive();
+    }
+
+    /** Waits for the loop to end; true if it did within the time. */
+    public boolean awaitExit(long timeoutMillis) throws InterruptedException {
+        loop.join(timeoutMillis);
+        return !loop.isAlive();
+    }
+
+    /** Waits for the loop to end. */
+    public void awaitExit() throws InterruptedException {
+        loop.join();
+    }
+
+    /** Tells jnr-fuse the mount is gone, so its exit hook leaves it alone. */
+    public void markUnmounted() {
+        adapter.markUnmounted();
+    }
+}

@@ -1,0 +1,416 @@
+package io.ramdiskfs.fuse.jnr;
+
+import io.ramdiskfs.fs.DiskDirectory;
+import io.ramdiskfs.fs.DiskFile;
+import io.ramdiskfs.fs.Errno;
+import io.ramdiskfs.fs.ErrnoMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import jnr.ffi.Pointer;
+import jnr.ffi.types.mode_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseContext;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+/**
+ * libfuse2 callbacks over a {@link DiskDirectory}. Data moves between the FUSE buffer and the
+ * disk's memory in one copy: the buffer's native address goes straight to the disk.
+ */
+final class JnrFuseAdapter extends FuseStubFS {
+    private static final int STATFS_BLOCK = 4096;
+    private static final long UTIME_NOW = (1L << 30) - 1;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
+
+    private final DiskDirectory dir;
+    private final long rootTimeNanos = DiskDirectory.wallClockNanos();
+
+    JnrFuseAdapter(DiskDirectory dir) {
+        this.dir = dir;
+    }
+
+    @Override
+    protected String getFSName() {
+        return "ramdiskfs";
+    }
+
+    /** Marks the mount as gone so jnr-fuse's exit hook does not try to unmount it again. */
+    void markUnmounted() {
+        mounted.set(false);
+    }
+
+    // ------------------------------------------------------------------ attributes
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        try {
+            if (DiskDirectory.isRoot(path)) {
+                fillRoot(stat);
+            } else {
+                fill(stat, dir.lookup(path));
+            }
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("getattr", path, 0, 0, t);
+        }
+    }
+
+    @Override
+    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+        try {
+            if (DiskDirectory.isRoot(path)) {
+                fillRoot(stat);
+            } else {
+                fill(stat, dir.file(fi.fh.get()));
+            }
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("fgetattr", path, 0, 0, t);
+        }
+    }
+
+    private void fillRoot(FileStat stat) {
+        stat.st_mode.set(FileStat.S_IFDIR | (dir.isReadOnly() ? 0555 : 0755));
+        stat.st_nlink.set(2);
+        stat.st_ino.set(1);
+        setTime(stat.st_atim, rootTimeNanos);
+        setTime(stat.st_mtim, rootTimeNanos);
+        setTime(stat.st_ctim, rootTimeNanos);
+    }
+
+    private static void fill(FileStat stat, DiskFile f) {
+        stat.st_mode.set(FileStat.S_IFREG | f.mode());
+        stat.st_nlink.set(1);
+        stat.st_ino.set(f.inode());
+        stat.st_uid.set(f.uid());
+        stat.st_gid.set(f.gid());
+        stat.st_size.set(f.size());
+        stat.st_blocks.set(f.blocks());
+        stat.st_blksize.set(4096);
+        setTime(stat.st_atim, f.atimeNanos());
+        setTime(stat.st_mtim, f.mtimeNanos());
+        setTime(stat.st_ctim, f.ctimeNanos());
+    }
+
+    private static void setTime(Timespec t, long nanos) {
+        t.tv_sec.set(Math.floorDiv(nanos, 1_000_000_000L));
+        t.tv_nsec.set(Math.floorMod(nanos, 1_000_000_000L));
+    }
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
+        try {
+            if (!DiskDirectory.isRoot(path)) {
+                dir.lookup(path);
+                return -Errno.ENOTDIR.code();
+            }
+            filler.apply(buf, ".", null, 0);
+            filler.apply(buf, "..", null, 0);
+            for (String name : dir.names()) {
+                if (filler.apply(buf, name, null, 0) != 0) {
+                    break;
+                }
+            }
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("readdir", path, offset, 0, t);
+        }
+    }
+
+    @Override
+    public int statfs(String path, Statvfs st) {
+        try {
+            long limit = Math.min(dir.budget().limit(), Long.MAX_VALUE / 2);
+            long used = dir.budget().used();
+            st.f_bsize.set(STATFS_BLOCK);
+            st.f_frsize.set(STATFS_BLOCK);
+            st.f_blocks.set(limit / STATFS_BLOCK);
+            st.f_bfree.set(Math.max(0, limit - used) / STATFS_BLOCK);
+            st.f_bavail.set(Math.max(0, limit - used) / STATFS_BLOCK);
+            st.f_files.set(1L << 20);
+            st.f_ffree.set((1L << 20) - dir.names().size());
+            st.f_favail.set((1L << 20) - dir.names().size());
+            st.f_namemax.set(255);
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("statfs", path, 0, 0, t);
+        }
+    }
+
+    // ------------------------------------------------------------------ handles
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        try {
+            fi.fh.set(dir.open(path, fi.flags.get()));
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("open", path, 0, 0, t);
+        }
+    }
+
+    @Override
+    public int create(String path, @mode_t long mode, FuseFileInfo fi) {
+        try {
+            FuseContext ctx = getContext();
+            fi.fh.set(dir.create(path, (int) mode, ctx.uid.intValue(), ctx.gid.intValue()));
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("create", path, 0, 0, t);
+        }
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        try {
+            dir.release(fi.fh.get());
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("release", path, 0, 0, t);
+        }
+    }
+
+    @Override
+    public int flush(String path, FuseFileInfo fi) {
+        return 0;
+    }
+
+    @Override
+    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+        try {
+            dir.fsync(fi.fh.get());
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("fsync", path, 0, 0, t);
+        }
+    }
+
+    @Override
+    public int opendir(String path, FuseFileInfo fi) {
+        return DiskDirectory.isRoot(path) ? 0 : -Errno.ENOTDIR.code();
+    }
+
+    @Override
+    public int releasedir(String path, FuseFileInfo fi) {
+        return 0;
+    }
+
+    @Override
+    public int access(String path, int mask) {
+        try {
+            if (!DiskDirectory.isRoot(path)) {
+                dir.lookup(path);
+            }
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("access", path, 0, 0, t);
+        }
+    }
+
+    // ------------------------------------------------------------------ data
+
+    @Override
+    public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        try {
+            return dir.read(fi.fh.get(), offset, null, buf.address(), (int) Math.min(size, Integer.MAX_VALUE));
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("read", path, offset, size, t);
+        }
+    }
+
+    @Override
+    public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        try {
+            return dir.write(fi.fh.get(), offset, null, buf.address(), (int) Math.min(size, Integer.MAX_VALUE));
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("write", path, offset, size, t);
+        }
+    }
+
+    @Override
+    public int truncate(String path, @off_t long size) {
+        try {
+            dir.truncate(path, size);
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("truncate", path, size, 0, t);
+        }
+    }
+
+    @Override
+    public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
+        try {
+            dir.ftruncate(fi.fh.get(), size);
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("ftruncate", path, size, 0, t);
+        }
+    }
+
+    @Override
+    public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
+        try {
+            dir.fallocate(fi.fh.get(), mode, off, length);
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("fallocate", path, off, length, t);
+        }
+    }
+
+    // ------------------------------------------------------------------ namespace
+
+    @Override
+    public int unlink(String path) {
+        try {
+            dir.unlink(path);
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("unlink", path, 0, 0, t);
+        }
+    }
+
+    @Override
+    public int rename(String oldpath, String newpath) {
+        try {
+            dir.rename(oldpath, newpath);
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("rename", oldpath, 0, 0, t);
+        }
+    }
+
+    @Override
+    public int chmod(String path, @mode_t long mode) {
+        try {
+            if (DiskDirectory.isRoot(path)) {
+                return -Errno.EPERM.code();
+            }
+            dir.chmod(path, (int) mode);
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("chmod", path, 0, 0, t);
+        }
+    }
+
+    @Override
+    public int chown(String path, long uid, long gid) {
+        try {
+            if (DiskDirectory.isRoot(path)) {
+                return -Errno.EPERM.code();
+            }
+            dir.chown(path, (int) uid, (int) gid);
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("chown", path, 0, 0, t);
+        }
+    }
+
+    @Override
+    public int utimens(String path, Timespec[] timespec) {
+        try {
+            if (DiskDirectory.isRoot(path)) {
+                return 0;
+            }
+            dir.utimens(path, nanos(timespec[0]), nanos(timespec[1]));
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("utimens", path, 0, 0, t);
+        }
+    }
+
+    private static long nanos(Timespec t) {
+        long ns = t.tv_nsec.longValue();
+        if (ns == UTIME_NOW) {
+            return DiskDirectory.UTIME_NOW;
+        }
+        if (ns == UTIME_OMIT) {
+            return DiskDirectory.UTIME_OMIT;
+        }
+        return t.tv_sec.get() * 1_000_000_000L + ns;
+    }
+
+    @Override
+    public int mkdir(String path, @mode_t long mode) {
+        return refuse("mkdir", path);
+    }
+
+    @Override
+    public int rmdir(String path) {
+        return DiskDirectory.isRoot(path) ? -Errno.EPERM.code() : refuse("rmdir", path);
+    }
+
+    @Override
+    public int symlink(String oldpath, String newpath) {
+        return refuse("symlink", newpath);
+    }
+
+    @Override
+    public int link(String oldpath, String newpath) {
+        return refuse("link", newpath);
+    }
+
+    @Override
+    public int mknod(String path, @mode_t long mode, long rdev) {
+        return refuse("mknod", path);
+    }
+
+    private static int refuse(String op, String path) {
+        return -DiskDirectory.notADiskOperation(op, path).errno().code();
+    }
+
+    // ------------------------------------------------------------------ extended attributes
+
+    @Override
+    public int getxattr(String path, String name, Pointer value, @size_t long size) {
+        try {
+            byte[] v = dir.xattr(path, name);
+            return copyOut(v, value, size);
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("getxattr", path, 0, size, t);
+        }
+    }
+
+    @Override
+    public int listxattr(String path, Pointer list, @size_t long size) {
+        try {
+            if (DiskDirectory.isRoot(path)) {
+                return 0;
+            }
+            List<String> names = dir.xattrNames(path);
+            StringBuilder sb = new StringBuilder();
+            for (String n : names) {
+                sb.append(n).append('\0');
+            }
+            return copyOut(sb.toString().getBytes(StandardCharsets.UTF_8), list, size);
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("listxattr", path, 0, size, t);
+        }
+    }
+
+    private static int copyOut(byte[] v, Pointer to, long size) {
+        if (size == 0) {
+            return v.length;
+        }
+        if (size < v.length) {
+            return -Errno.ERANGE.code();
+        }
+        to.put(0, v, 0, v.length);
+        return v.length;
+    }
+
+    @Override
+    public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
+        return name.startsWith("user.ramdiskfs.") ? -Errno.EPERM.code() : -Errno.EOPNOTSUPP.code();
+    }
+
+    @Override
+    public int removexattr(String path, String name) {
+        return name.startsWith("user.ramdiskfs.") ? -Errno.EPERM.code() : -Errno.EOPNOTSUPP.code();
+    }
+
+}
