@@ -75,13 +75,22 @@ public final class RamDiskFs implements AutoCloseable {
         }
         FuseSession session;
         try {
-            session = FuseSession.start(mp, dir, fuseArguments(options), MOUNT_TIMEOUT_MILLIS);
+            session = FuseSession.start(mp, dir, fuseArguments(options), workerThreads(), MOUNT_TIMEOUT_MILLIS);
         } catch (MountException e) {
             dir.closeAll();
             throw e;
         }
         log.debug("mounted {} with {}", mp, fuseArguments(options));
         return new RamDiskFs(mp, dir, session);
+    }
+
+    /**
+     * Threads serving FUSE requests. More than the cores: a request thread mostly waits in
+     * {@code read(/dev/fuse)}, and fio's four jobs plus the kernel's readahead need as many in
+     * flight. Override with {@code -Dramdiskfs.threads=N}.
+     */
+    static int workerThreads() {
+        return Integer.getInteger("ramdiskfs.threads", 8);
     }
 
     static LayeredDisk build(DiskDefinition d, MountOptions options, MemoryBudget budget, ChunkAllocator allocator) {

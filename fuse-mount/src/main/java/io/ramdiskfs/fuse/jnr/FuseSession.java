@@ -9,29 +9,31 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One running libfuse loop serving a {@link DiskDirectory} at a mount point. The loop runs on
- * its own thread (libfuse's multithreaded loop spawns the workers) until the mount goes away.
+ * One running libfuse loop serving a {@link DiskDirectory} at a mount point, on a fixed pool of
+ * Java worker threads ({@link FuseLoop}) until the mount goes away.
  * {@link #start} returns only once the kernel lists the mount in {@code /proc/self/mountinfo}:
  * jnr-fuse's own non-blocking mount returns after a fixed wait whether or not it is live.
  */
 public final class FuseSession {
     private final Path mountPoint;
     private final JnrFuseAdapter adapter;
-    private final Thread loop;
+    private final FuseLoop loop;
+    private final Thread reaper;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
-    private FuseSession(Path mountPoint, JnrFuseAdapter adapter, List<String> options) {
+    private FuseSession(Path mountPoint, JnrFuseAdapter adapter, FuseLoop loop) {
         this.mountPoint = mountPoint;
         this.adapter = adapter;
-        String[] args = options.toArray(new String[0]);
-        this.loop = new Thread(() -> {
+        this.loop = loop;
+        // Waits for the workers and tears libfuse down once the mount is gone.
+        this.reaper = new Thread(() -> {
             try {
-                adapter.mount(mountPoint, true, false, args);
+                loop.join();
                 exit.complete(0);
             } catch (Throwable t) {
                 exit.completeExceptionally(t);
             }
-        }, "fuse-loop " + mountPoint);
+        }, "fuse-session " + mountPoint);
     }
 
     /**
@@ -39,17 +41,18 @@ public final class FuseSession {
      *
      * @param options libfuse arguments, e.g. {@code ["-o", "big_writes,max_write=131072"]}
      */
-    public static FuseSession start(Path mountPoint, DiskDirectory dir, List<String> options, long timeoutMillis)
-            throws MountException {
+    public static FuseSession start(Path mountPoint, DiskDirectory dir, List<String> options, int threads,
+            long timeoutMillis) throws MountException {
         JnrFuseAdapter adapter;
         try {
             adapter = new JnrFuseAdapter(dir);
+            FuseLoop.library();
         } catch (LinkageError | RuntimeException e) {
             throw new MountException("libfuse.so.2 could not be loaded (install the Debian packages fuse and libfuse2): "
                     + e.getMessage(), e);
         }
-        FuseSession s = new FuseSession(mountPoint, adapter, options);
-        s.loop.start();
+        FuseSession s = new FuseSession(mountPoint, adapter, FuseLoop.start(adapter.operations(), mountPoint, options, threads));
+        s.reaper.start();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (true) {
             if (MountTable.find(mountPoint).filter(MountTable.Entry::isRamdiskfs).isPresent()) {
@@ -91,18 +94,18 @@ public final class FuseSession {
 
     /** True while the libfuse loop runs (the mount may still be live after a lazy unmount). */
     public boolean isRunning() {
-        return loop.isAlive();
+        return reaper.isAlive();
     }
 
     /** Waits for the loop to end; true if it did within the time. */
     public boolean awaitExit(long timeoutMillis) throws InterruptedException {
-        loop.join(timeoutMillis);
-        return !loop.isAlive();
+        reaper.join(timeoutMillis);
+        return !reaper.isAlive();
     }
 
     /** Waits for the loop to end. */
     public void awaitExit() throws InterruptedException {
-        loop.join();
+        reaper.join();
     }
 
     /** Tells jnr-fuse the mount is gone, so its exit hook leaves it alone. */

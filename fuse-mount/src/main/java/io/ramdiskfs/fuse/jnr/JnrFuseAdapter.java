@@ -39,6 +39,11 @@ final class JnrFuseAdapter extends FuseStubFS {
         return "ramdiskfs";
     }
 
+    /** The callback table handed to libfuse. */
+    ru.serce.jnrfuse.struct.FuseOperations operations() {
+        return fuseOperations;
+    }
+
     /** Marks the mount as gone so jnr-fuse's exit hook does not try to unmount it again. */
     void markUnmounted() {
         mounted.set(false);
