@@ -69,6 +69,10 @@ public final class NativeMemory {
         U.freeMemory(address);
     }
 
+    public static long getLong(long address) {
+        return U.getLong(address);
+    }
+
     public static byte getByte(Object base, long offset) {
         return U.getByte(base, offset);
     }

@@ -28,6 +28,8 @@ public final class DiskDirectory {
     public static final long UTIME_OMIT = Long.MIN_VALUE;
     private static final int O_ACCMODE = 3;
     private static final int O_RDONLY = 0;
+    /** Every attribute this filesystem has starts with this. */
+    public static final String XATTR_PREFIX = "user.ramdiskfs.";
     static final String XATTR_LAYERS = "user.ramdiskfs.layers";
     static final String XATTR_COMMITTED = "user.ramdiskfs.committed_bytes";
     static final String XATTR_SECTOR_SIZE = "user.ramdiskfs.sector_size";

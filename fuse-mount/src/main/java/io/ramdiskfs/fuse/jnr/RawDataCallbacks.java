@@ -1,0 +1,88 @@
+package io.ramdiskfs.fuse.jnr;
+
+import io.ramdiskfs.disk.NativeMemory;
+import io.ramdiskfs.fs.DiskDirectory;
+import io.ramdiskfs.fs.ErrnoMapper;
+import java.nio.charset.StandardCharsets;
+import jnr.ffi.Runtime;
+import jnr.ffi.Struct;
+import jnr.ffi.annotations.Delegate;
+import jnr.ffi.types.intptr_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.FuseOperations;
+
+/**
+ * The read and write callbacks, installed in libfuse's operation table in place of jnr-fuse's.
+ * jnr-fuse's decode the path into a {@code String} and wrap the file info in a fresh
+ * {@code Struct} for every request; these take raw addresses, read the handle straight out of
+ * {@code struct fuse_file_info}, and pass the FUSE buffer's address to the disk, so the data path
+ * allocates nothing in Java and copies once. The path is decoded only to log a failure.
+ */
+final class RawDataCallbacks {
+    /** {@code read} with every pointer as a raw address. */
+    public interface RawRead {
+        @Delegate
+        int read(@intptr_t long path, @intptr_t long buf, @size_t long size, @off_t long offset, @intptr_t long fi);
+    }
+
+    /** {@code write} with every pointer as a raw address. */
+    public interface RawWrite {
+        @Delegate
+        int write(@intptr_t long path, @intptr_t long buf, @size_t long size, @off_t long offset, @intptr_t long fi);
+    }
+
+    private final DiskDirectory dir;
+    private final long fhOffset;
+    // Held so the closures stay reachable for as long as libfuse may call them.
+    private final RawRead read = this::read;
+    private final RawWrite write = this::write;
+
+    private RawDataCallbacks(DiskDirectory dir) {
+        this.dir = dir;
+        Runtime rt = Runtime.getSystemRuntime();
+        this.fhOffset = FuseFileInfo.of(jnr.ffi.Memory.allocateDirect(rt, 128)).fh.offset();
+    }
+
+    /** Replaces the read and write entries of {@code ops}; returns what must stay reachable. */
+    static Object install(FuseOperations ops, DiskDirectory dir) {
+        RawDataCallbacks c = new RawDataCallbacks(dir);
+        var closures = Runtime.getSystemRuntime().getClosureManager();
+        var memory = Struct.getMemory(ops);
+        memory.putPointer(ops.read.offset(), closures.getClosurePointer(RawRead.class, c.read));
+        memory.putPointer(ops.write.offset(), closures.getClosurePointer(RawWrite.class, c.write));
+        return c;
+    }
+
+    private int read(long path, long buf, long size, long offset, long fi) {
+        try {
+            return dir.read(NativeMemory.getLong(fi + fhOffset), offset, null, buf, (int) Math.min(size, Integer.MAX_VALUE));
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("read", cString(path), offset, size, t);
+        }
+    }
+
+    private int write(long path, long buf, long size, long offset, long fi) {
+        try {
+            return dir.write(NativeMemory.getLong(fi + fhOffset), offset, null, buf, (int) Math.min(size, Integer.MAX_VALUE));
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("write", cString(path), offset, size, t);
+        }
+    }
+
+    private static String cString(long address) {
+        if (address == 0) {
+            return "?";
+        }
+        int n = 0;
+        while (n < 4096 && NativeMemory.getByte(null, address + n) != 0) {
+            n++;
+        }
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = NativeMemory.getByte(null, address + i);
+        }
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
