@@ -58,7 +58,7 @@ public final class RamDiskFs implements AutoCloseable {
         Path mp = options.mountPoint().toAbsolutePath().normalize();
         prepareMountPoint(mp);
         MemoryBudget budget = new MemoryBudget(options.memoryLimit());
-        ChunkAllocator allocator = ChunkAllocator.MALLOC;
+        ChunkAllocator allocator = chunkAllocator();
         int sectorSize = options.sectorSize();
         DiskDirectory dir = new DiskDirectory(
                 () -> LayeredDisk.of(RamLayer.create(0, sectorSize, budget, allocator), false),
@@ -82,6 +82,16 @@ public final class RamDiskFs implements AutoCloseable {
         }
         log.debug("mounted {} with {}", mp, fuseArguments(options));
         return new RamDiskFs(mp, dir, session);
+    }
+
+    /** Chunk memory from mmap'd arenas, which frees to the kernel at once; malloc if that fails. */
+    private static ChunkAllocator chunkAllocator() {
+        try {
+            return io.ramdiskfs.fuse.jnr.MmapChunkAllocator.create(RamLayer.CHUNK_BYTES);
+        } catch (LinkageError | RuntimeException e) {
+            log.warn("mmap unavailable ({}); RAM disk memory comes from malloc and may not shrink after punching", e.toString());
+            return ChunkAllocator.MALLOC;
+        }
     }
 
     /**

@@ -34,6 +34,10 @@ final class JnrFuseAdapter extends FuseStubFS {
     JnrFuseAdapter(DiskDirectory dir) {
         this.dir = dir;
         this.rawCallbacks = RawDataCallbacks.install(fuseOperations, dir);
+        if (Boolean.getBoolean("ramdiskfs.noxattr")) {
+            jnr.ffi.Struct.getMemory(fuseOperations).putAddress(fuseOperations.getxattr.offset(), 0L);
+            jnr.ffi.Struct.getMemory(fuseOperations).putAddress(fuseOperations.listxattr.offset(), 0L);
+        }
     }
 
     @Override

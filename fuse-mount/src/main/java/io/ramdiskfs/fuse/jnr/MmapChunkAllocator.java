@@ -1,0 +1,94 @@
+package io.ramdiskfs.fuse.jnr;
+
+import io.ramdiskfs.disk.ram.ChunkAllocator;
+import java.util.Arrays;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+
+/**
+ * Chunk memory carved from large anonymous mappings, given back to the kernel with
+ * {@code madvise(MADV_DONTNEED)} the moment a chunk is freed.
+ *
+ * <p>Why not {@code malloc}: glibc keeps freed 64 KiB blocks in its arenas, so after a punch or an
+ * unlink the process's resident memory stays high although the data is gone; a RAM disk must give
+ * memory back when told to. Why not one mapping per chunk: unmapping chunks in the middle splits
+ * mappings, and a fragmented disk would run into the kernel's limit of 65530 mappings. Here the
+ * address space is reserved in {@link #ARENA_BYTES} arenas ({@code MAP_NORESERVE}: no memory
+ * until touched) and never unmapped; freed chunks are dropped from RAM and reused.
+ *
+ * <p>Allocation and freeing take this object's monitor: they happen once per 64 KiB chunk, not
+ * per request.
+ */
+public final class MmapChunkAllocator implements ChunkAllocator {
+    static final long ARENA_BYTES = 256L << 20;
+    private static final int PROT_READ = 1;
+    private static final int PROT_WRITE = 2;
+    private static final int MAP_PRIVATE = 0x02;
+    private static final int MAP_ANONYMOUS = 0x20;
+    private static final int MAP_NORESERVE = 0x4000;
+    private static final int MADV_DONTNEED = 4;
+
+    /** The libc calls used here (pointers as {@code Pointer}: jnr-ffi mangles raw addresses here). */
+    public interface LibC {
+        Pointer mmap(Pointer addr, @size_t long length, int prot, int flags, int fd, @off_t long offset);
+
+        int madvise(Pointer addr, @size_t long length, int advice);
+    }
+
+    private final LibC libc;
+    private final jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getSystemRuntime();
+    private final int chunkBytes;
+    private long arenaNext;
+    private long arenaEnd;
+    private long[] free = new long[1024];
+    private int freeCount;
+
+    private MmapChunkAllocator(LibC libc, int chunkBytes) {
+        this.libc = libc;
+        this.chunkBytes = chunkBytes;
+    }
+
+    /** An allocator for chunks of {@code chunkBytes} (a multiple of the page size). */
+    public static MmapChunkAllocator create(int chunkBytes) {
+        return new MmapChunkAllocator(LibraryLoader.create(LibC.class).failImmediately().load("c"), chunkBytes);
+    }
+
+    @Override
+    public synchronized long allocate(int bytes) {
+        if (bytes != chunkBytes) {
+            throw new IllegalArgumentException("this allocator hands out chunks of " + chunkBytes + " bytes, not " + bytes);
+        }
+        if (freeCount > 0) {
+            return free[--freeCount];
+        }
+        if (arenaNext == arenaEnd) {
+            Pointer p = libc.mmap(null, ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            long a = p == null ? 0 : p.address();
+            if (a == -1 || a == 0) {
+                throw new OutOfMemoryError("mmap of " + ARENA_BYTES + " bytes for RAM disk chunks failed");
+            }
+            arenaNext = a;
+            arenaEnd = a + ARENA_BYTES;
+        }
+        long address = arenaNext;
+        arenaNext += chunkBytes;
+        return address;
+    }
+
+    @Override
+    public synchronized void free(long address, int bytes) {
+        // The data is gone: let the kernel take the pages now, not when it runs short.
+        libc.madvise(Pointer.wrap(runtime, address), chunkBytes, MADV_DONTNEED);
+        if (freeCount == free.length) {
+            free = Arrays.copyOf(free, free.length * 2);
+        }
+        free[freeCount++] = address;
+    }
+
+    @Override
+    public String toString() {
+        return "mmap";
+    }
+}
