@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# bench/run.sh - fio against ramdiskfs beside tmpfs (the physical limit) and, when it can be
+# built, a minimal C libfuse2 file over malloc'd memory (the FUSE transport limit), in one run.
+#
+# Usage:  sudo bench/run.sh                  # SIZE=1G, 10 s per timed job
+#         SIZE=256M RUNTIME=3 bench/run.sh   # a quick look
+# Env:    SIZE, RUNTIME (timed jobs, s), SEQ_CAP (cap on one-pass jobs, s), TARGETS (subset of
+#         "tmpfs c_memfile ramdiskfs memdiff"), OUT (results dir; default bench/results/<stamp>),
+#         CFUSE_SRC (path of cfuse-memfile.c; default ../shared/bench/cfuse-memfile.c).
+# Writes OUT/results.csv, OUT/table.md, OUT/chart.svg and copies them to bench/results/latest/.
+# Every mount, process and file it creates is removed at the end, also on Ctrl-C.
+set -u
+export LC_ALL=C
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SIZE=${SIZE:-1G}
+RUNTIME=${RUNTIME:-10}
+SEQ_CAP=${SEQ_CAP:-60}
+TARGETS=${TARGETS:-"tmpfs c_memfile ramdiskfs memdiff"}
+CFUSE_SRC=${CFUSE_SRC:-$ROOT/../shared/bench/cfuse-memfile.c}
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+OUT=${OUT:-$ROOT/bench/results/$STAMP}
+S=/tmp/ramdiskfs-bench
+export SIZE RUNTIME SEQ_CAP
+mkdir -p "$OUT" "$S"
+
+log() { echo "[$(date +%T)] $*" >&2; }
+[ "$(id -u)" = 0 ] || { echo "bench/run.sh: run as root (drop_caches, FUSE mounts)" >&2; exit 2; }
+if ! command -v fio >/dev/null; then
+  log "installing fio"; apt-get update -qq && apt-get install -y -qq fio >/dev/null || { echo "install fio" >&2; exit 1; }
+fi
+
+PIDS=; MNT=; FILE=
+wait_for() { local t=$(( $1 * 10 )); shift; while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t-1)); done; return 1; }
+is_fuse_mount() { grep -q " $1 fuse" /proc/self/mountinfo; }
+rss_mib() { awk '/^VmRSS:/{printf "%d", $2/1024}' "/proc/$1/status" 2>/dev/null || echo -; }
+stop() {
+  for p in $PIDS; do
+    kill -TERM "$p" 2>/dev/null
+    for _ in $(seq 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null
+  done
+  if [ -n "$MNT" ] && is_fuse_mount "$MNT"; then fusermount -u "$MNT" 2>/dev/null || fusermount -uz "$MNT"; fi
+  PIDS=; MNT=; FILE=
+}
+cleanup() { stop; rm -f /dev/shm/ramdiskfs-bench.img /dev/shm/ramdiskfs-bench-base.img; }
+trap 'cleanup; exit 130' INT TERM
+trap cleanup EXIT
+
+build_ramdiskfs() {
+  ls "$ROOT"/fuse-mount/target/fuse-mount-*.jar >/dev/null 2>&1 && [ -d "$ROOT/fuse-mount/target/lib" ] && return 0
+  log "building ramdiskfs"; (cd "$ROOT" && mvn -B -q -DskipTests package -pl fuse-mount -am) >&2
+}
+
+setup_tmpfs() { FILE=/dev/shm/ramdiskfs-bench.img; rm -f "$FILE"; truncate -s "$SIZE" "$FILE"; }
+setup_c_memfile() {
+  [ -f "$CFUSE_SRC" ] || { log "c_memfile: $CFUSE_SRC not found, skipped"; return 1; }
+  pkg-config --exists fuse 2>/dev/null || apt-get install -y -qq libfuse-dev >/dev/null 2>&1 || return 1
+  local bytes; bytes=$(numfmt --from=iec "$SIZE")
+  sed "s/static off_t size = 1L<<30;/static off_t size = ${bytes}L;/" "$CFUSE_SRC" > "$S/cfuse-memfile.c"
+  gcc -O2 -o "$S/cfuse-memfile" "$S/cfuse-memfile.c" $(pkg-config --cflags --libs fuse) || return 1
+  MNT=$S/cmnt; mkdir -p "$MNT"
+  "$S/cfuse-memfile" "$MNT" -f -o big_writes -o max_write=131072 >"$OUT/c_memfile.log" 2>&1 &
+  PIDS=$!; FILE=$MNT/disk0
+  wait_for 30 is_fuse_mount "$MNT"
+}
+start_ramdiskfs() { # args...
+  MNT=$S/mnt; mkdir -p "$MNT"
+  "$ROOT/bin/ramdiskfs" --memory-limit 8G "$@" "$MNT" >"$OUT/$CUR.log" 2>&1 &
+  PIDS=$!
+  wait_for 60 is_fuse_mount "$MNT" || { cat "$OUT/$CUR.log" >&2; return 1; }
+  # the launcher execs java, so $PIDS is the JVM
+}
+setup_ramdiskfs() { start_ramdiskfs -d "disk0=$SIZE" && FILE=$MNT/disk0; }
+setup_memdiff() {
+  local base=/dev/shm/ramdiskfs-bench-base.img
+  log "memdiff: writing a $SIZE base image on /dev/shm"
+  dd if=/dev/urandom of=$base bs=1M count=$(( $(numfmt --from=iec "$SIZE") >> 20 )) status=none
+  start_ramdiskfs -d "disk0=memdiff:$base" && FILE=$MNT/disk0
+}
+
+# job NAME : runs bench/jobs/NAME.fio against $FILE, appends "target,job,MiB/s,IOPS" to the CSV
+job() {
+  local name=$1 out=$OUT/$CUR.$1.json
+  sync; echo 3 > /proc/sys/vm/drop_caches
+  FILE=$FILE fio "$ROOT/bench/jobs/$name.fio" --output-format=json --output="$out" 2>"$OUT/$CUR.$name.err"
+  python3 - "$out" "$CUR" "$name" >> "$OUT/results.csv" <<'PY' || echo "$CUR,$name,ERR,ERR" >> "$OUT/results.csv"
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"][0]
+side = "write" if j["write"]["io_bytes"] > 0 else "read"
+r = j[side]
+print("%s,%s,%.1f,%.0f" % (sys.argv[2], sys.argv[3], r["bw_bytes"] / 1048576.0, r["iops"]))
+PY
+  tail -n1 "$OUT/results.csv" | sed 's/^/  /' >&2
+}
+
+echo "target,job,MiB_s,IOPS" > "$OUT/results.csv"
+echo "target,idle_rss_mib,filled_rss_mib,after_punch_rss_mib" > "$OUT/memory.csv"
+build_ramdiskfs || exit 1
+WRITES="seqwrite-buffered seqwrite-direct"
+READS="seqread-direct randread-1job randread-4jobs"
+RANDW="randwrite-1job randwrite-4jobs"
+for CUR in $TARGETS; do
+  log "== $CUR"
+  if ! "setup_$CUR"; then log "$CUR: setup failed, skipped"; stop; continue; fi
+  idle=$([ -n "$PIDS" ] && rss_mib $PIDS || echo -)
+  if [ "$CUR" = memdiff ]; then
+    # Reads first, so they fall through to the image; then the writes land in RAM.
+    for j in $READS $WRITES $RANDW; do job "$j"; done
+  else
+    for j in $WRITES $READS $RANDW; do job "$j"; done
+  fi
+  filled=$([ -n "$PIDS" ] && rss_mib $PIDS || echo -)
+  punched=-
+  if [ -n "$PIDS" ] && [ "$CUR" != c_memfile ]; then
+    fallocate --punch-hole -o 0 -l "$SIZE" "$FILE" && sleep 1 && punched=$(rss_mib $PIDS)
+  fi
+  echo "$CUR,$idle,$filled,$punched" >> "$OUT/memory.csv"
+  stop
+  [ "$CUR" = tmpfs ] && rm -f /dev/shm/ramdiskfs-bench.img
+done
+
+python3 "$ROOT/bench/report.py" "$OUT" "SIZE=$SIZE RUNTIME=${RUNTIME}s" > "$OUT/table.md"
+mkdir -p "$ROOT/bench/results/latest"
+cp "$OUT/results.csv" "$OUT/memory.csv" "$OUT/table.md" "$OUT/chart.svg" "$ROOT/bench/results/latest/" 2>/dev/null
+cat "$OUT/table.md"
