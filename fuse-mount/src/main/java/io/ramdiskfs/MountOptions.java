@@ -16,9 +16,12 @@ import java.util.Set;
  * @param memoryLimit bytes of data memory shared by every RAM layer
  * @param readOnly    every disk read-only; no disk can be created
  * @param allowOther  let other users reach the mount ({@code -o allow_other})
+ * @param xattrs      answer {@code getxattr} with the {@code user.ramdiskfs.*} attributes. The
+ *                    kernel then asks for {@code security.capability} before every write, one
+ *                    more round trip per write; without it, it asks once and never again.
  */
 public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
-        boolean readOnly, boolean allowOther) {
+        boolean readOnly, boolean allowOther, boolean xattrs) {
     public static final int DEFAULT_SECTOR_SIZE = 512;
 
     public MountOptions {
@@ -38,6 +41,11 @@ public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sect
         }
     }
 
+    public MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
+            boolean readOnly, boolean allowOther) {
+        this(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, true);
+    }
+
     /** Half of the machine's physical memory: the default budget. */
     public static long defaultMemoryLimit() {
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -49,28 +57,32 @@ public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sect
 
     /** Options with defaults: 512-byte sectors, half the RAM, writable, no allow_other. */
     public static MountOptions of(Path mountPoint, List<DiskDefinition> disks) {
-        return new MountOptions(mountPoint, disks, DEFAULT_SECTOR_SIZE, defaultMemoryLimit(), false, false);
+        return new MountOptions(mountPoint, disks, DEFAULT_SECTOR_SIZE, defaultMemoryLimit(), false, false, true);
     }
 
     public MountOptions withSectorSize(int n) {
-        return new MountOptions(mountPoint, disks, n, memoryLimit, readOnly, allowOther);
+        return new MountOptions(mountPoint, disks, n, memoryLimit, readOnly, allowOther, xattrs);
     }
 
     public MountOptions withMemoryLimit(long bytes) {
-        return new MountOptions(mountPoint, disks, sectorSize, bytes, readOnly, allowOther);
+        return new MountOptions(mountPoint, disks, sectorSize, bytes, readOnly, allowOther, xattrs);
     }
 
     public MountOptions withReadOnly(boolean ro) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, ro, allowOther);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, ro, allowOther, xattrs);
     }
 
     public MountOptions withAllowOther(boolean allow) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allow);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allow, xattrs);
     }
 
     public MountOptions withDisk(DiskDefinition disk) {
         List<DiskDefinition> more = new ArrayList<>(disks);
         more.add(disk);
-        return new MountOptions(mountPoint, more, sectorSize, memoryLimit, readOnly, allowOther);
+        return new MountOptions(mountPoint, more, sectorSize, memoryLimit, readOnly, allowOther, xattrs);
+    }
+
+    public MountOptions withXattrs(boolean on) {
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, on);
     }
 }

@@ -75,7 +75,7 @@ public final class RamDiskFs implements AutoCloseable {
         }
         FuseSession session;
         try {
-            session = FuseSession.start(mp, dir, fuseArguments(options), workerThreads(), MOUNT_TIMEOUT_MILLIS);
+            session = FuseSession.start(mp, dir, fuseArguments(options), options.xattrs(), workerThreads(), MOUNT_TIMEOUT_MILLIS);
         } catch (MountException e) {
             dir.closeAll();
             throw e;

@@ -41,11 +41,11 @@ public final class FuseSession {
      *
      * @param options libfuse arguments, e.g. {@code ["-o", "big_writes,max_write=131072"]}
      */
-    public static FuseSession start(Path mountPoint, DiskDirectory dir, List<String> options, int threads,
-            long timeoutMillis) throws MountException {
+    public static FuseSession start(Path mountPoint, DiskDirectory dir, List<String> options, boolean xattrs,
+            int threads, long timeoutMillis) throws MountException {
         JnrFuseAdapter adapter;
         try {
-            adapter = new JnrFuseAdapter(dir);
+            adapter = new JnrFuseAdapter(dir, xattrs);
             FuseLoop.library();
         } catch (LinkageError | RuntimeException e) {
             throw new MountException("libfuse.so.2 could not be loaded (install the Debian packages fuse and libfuse2): "

@@ -31,10 +31,11 @@ final class JnrFuseAdapter extends FuseStubFS {
     private final long rootTimeNanos = DiskDirectory.wallClockNanos();
     private final Object rawCallbacks;
 
-    JnrFuseAdapter(DiskDirectory dir) {
+    JnrFuseAdapter(DiskDirectory dir, boolean xattrs) {
         this.dir = dir;
-        this.rawCallbacks = RawDataCallbacks.install(fuseOperations, dir);
-        if (Boolean.getBoolean("ramdiskfs.noxattr")) {
+        this.rawCallbacks = RawDataCallbacks.install(fuseOperations, dir, this);
+        if (!xattrs) {
+            // An empty slot makes libfuse answer ENOSYS, after which the kernel stops asking.
             jnr.ffi.Struct.getMemory(fuseOperations).putAddress(fuseOperations.getxattr.offset(), 0L);
             jnr.ffi.Struct.getMemory(fuseOperations).putAddress(fuseOperations.listxattr.offset(), 0L);
         }

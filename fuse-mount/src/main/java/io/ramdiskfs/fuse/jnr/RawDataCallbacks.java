@@ -33,26 +33,57 @@ final class RawDataCallbacks {
         int write(@intptr_t long path, @intptr_t long buf, @size_t long size, @off_t long offset, @intptr_t long fi);
     }
 
+    /** {@code getxattr} with every pointer as a raw address. */
+    public interface RawGetxattr {
+        @Delegate
+        int getxattr(@intptr_t long path, @intptr_t long name, @intptr_t long value, @size_t long size);
+    }
+
+    private static final byte[] OURS = DiskDirectory.XATTR_PREFIX.getBytes(StandardCharsets.UTF_8);
+    private static final int ENODATA = 61;
+
     private final DiskDirectory dir;
     private final long fhOffset;
+    private final JnrFuseAdapter adapter;
     // Held so the closures stay reachable for as long as libfuse may call them.
     private final RawRead read = this::read;
     private final RawWrite write = this::write;
+    private final RawGetxattr getxattr = this::getxattr;
 
-    private RawDataCallbacks(DiskDirectory dir) {
+    private RawDataCallbacks(DiskDirectory dir, JnrFuseAdapter adapter) {
         this.dir = dir;
+        this.adapter = adapter;
         Runtime rt = Runtime.getSystemRuntime();
         this.fhOffset = FuseFileInfo.of(jnr.ffi.Memory.allocateDirect(rt, 128)).fh.offset();
     }
 
     /** Replaces the read and write entries of {@code ops}; returns what must stay reachable. */
-    static Object install(FuseOperations ops, DiskDirectory dir) {
-        RawDataCallbacks c = new RawDataCallbacks(dir);
+    static Object install(FuseOperations ops, DiskDirectory dir, JnrFuseAdapter adapter) {
+        RawDataCallbacks c = new RawDataCallbacks(dir, adapter);
         var closures = Runtime.getSystemRuntime().getClosureManager();
         var memory = Struct.getMemory(ops);
         memory.putPointer(ops.read.offset(), closures.getClosurePointer(RawRead.class, c.read));
         memory.putPointer(ops.write.offset(), closures.getClosurePointer(RawWrite.class, c.write));
+        memory.putPointer(ops.getxattr.offset(), closures.getClosurePointer(RawGetxattr.class, c.getxattr));
         return c;
+    }
+
+    /**
+     * The kernel asks for {@code security.capability} before every write (FUSE does not let an
+     * inode remember that it has none), so a name that is not ours is refused here, from its raw
+     * bytes, before any string is made.
+     */
+    private int getxattr(long path, long name, long value, long size) {
+        try {
+            for (int i = 0; i < OURS.length; i++) {
+                if (NativeMemory.getByte(null, name + i) != OURS[i]) {
+                    return -ENODATA;
+                }
+            }
+            return adapter.getxattr(cString(path), cString(name), jnr.ffi.Pointer.wrap(Runtime.getSystemRuntime(), value), size);
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("getxattr", cString(path), 0, size, t);
+        }
     }
 
     private int read(long path, long buf, long size, long offset, long fi) {
