@@ -127,6 +127,10 @@ public final class RamDiskFs implements AutoCloseable {
         if (options.readOnly()) {
             sb.append(",ro");
         }
+        String extra = System.getProperty("ramdiskfs.fuseopts", "");
+        if (!extra.isEmpty()) {
+            sb.append(',').append(extra);
+        }
         o.add(sb.toString());
         return o;
     }
