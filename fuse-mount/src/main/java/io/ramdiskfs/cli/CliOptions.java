@@ -1,0 +1,140 @@
+package io.ramdiskfs.cli;
+
+import io.ramdiskfs.DiskDefinition;
+import io.ramdiskfs.MountOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The command line as picocli fills it in: raw text only. {@link #toMountOptions} checks it and
+ * turns it into {@link MountOptions}; every value is parsed there (not by picocli's converters), so
+ * each problem is one line in our own words.
+ */
+@Command(name = "ramdiskfs",
+        usageHelpAutoWidth = false,
+        usageHelpWidth = 100,
+        sortOptions = false,
+        headerHeading = "",
+        header = "Mount a FUSE filesystem in which every regular file is a layered RAM disk.",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = "ramdiskfs [OPTIONS] [MOUNTPOINT]",
+        parameterListHeading = "%n",
+        optionListHeading = "%nOptions:%n",
+        footerHeading = "%n",
+        footer = {
+            "Sizes are bytes with an optional binary suffix: 4096, 64K, 512M, 8G, 1T (K=1024; 'B'/'iB' may follow).",
+            "Stays in the foreground; Ctrl-C or SIGTERM unmounts and exits 0 (a second signal detaches a busy",
+            "mount lazily). Exit codes: 0 done, 1 mount failure, 2 bad command line.",
+            "",
+            "Examples:",
+            "  ramdiskfs                                    # ./disks/disk0, 1 GiB",
+            "  ramdiskfs -d disk0=4G -d scratch=1G --memory-limit 6G /mnt/rd",
+            "  ramdiskfs -d vm=memdiff:/var/lib/images/debian.raw -d base=memdiff:base.raw,ro /mnt/rd"})
+public final class CliOptions {
+    /** Where to mount when no MOUNTPOINT is given: {@code ./disks}, created when missing. */
+    public static final String DEFAULT_MOUNT_POINT = "disks";
+    /** The disk when no {@code --disk} is given. */
+    public static final String DEFAULT_DISK = "disk0=1G";
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MOUNTPOINT",
+            description = "An existing directory to mount on (default: ./disks, created if missing).")
+    String mountPoint;
+
+    @Option(names = {"-d", "--disk"}, paramLabel = "SPEC",
+            description = {"NAME=SIZE[,ro]: a RAM disk of SIZE bytes (it grows when written past the end).",
+                "NAME=memdiff:IMAGE[,ro]: a RAM layer over a read-only raw image file; writes land in RAM.",
+                "Repeat for more disks (default: " + DEFAULT_DISK + ")."})
+    List<String> disks = new ArrayList<>();
+
+    @Option(names = "--sector-size", paramLabel = "N", description = "512 (default) or 4096.")
+    String sectorSize;
+
+    @Option(names = "--memory-limit", paramLabel = "SIZE",
+            description = "Memory budget shared by all RAM layers (default: half of the machine's RAM).")
+    String memoryLimit;
+
+    @Option(names = "--read-only", description = "Every disk read-only; no disk can be created.")
+    boolean readOnly;
+
+    @Option(names = "--allow-other", description = "Let other users use the mount (-o allow_other; needs user_allow_other in /etc/fuse.conf when not root).")
+    boolean allowOther;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log at debug level; -vv: trace.")
+    boolean[] verbose = new boolean[0];
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version and exit.")
+    boolean versionRequested;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print this help and exit.")
+    boolean helpRequested;
+
+    /** 0 = info, 1 = debug, 2 or more = trace. */
+    public int verbosity() {
+        return verbose.length;
+    }
+
+    /** True when no MOUNTPOINT was given and {@code ./disks} is used. */
+    public boolean mountPointDefaulted() {
+        return mountPoint == null;
+    }
+
+    /**
+     * Checks everything and builds the mount's options.
+     *
+     * @param workingDir   what relative paths (the mount point, images) are resolved against
+     * @param defaultLimit the memory limit when {@code --memory-limit} is not given
+     */
+    public MountOptions toMountOptions(Path workingDir, LongSupplier defaultLimit) throws UsageException {
+        int sector = parseSectorSize(sectorSize);
+        long limit;
+        if (memoryLimit == null) {
+            limit = defaultLimit.getAsLong();
+        } else {
+            try {
+                limit = SizeParser.parse(memoryLimit);
+            } catch (UsageException e) {
+                throw new UsageException("--memory-limit: " + e.getMessage());
+            }
+        }
+        List<String> specs = disks.isEmpty() ? List.of(DEFAULT_DISK) : disks;
+        List<DiskDefinition> defs = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (String spec : specs) {
+            DiskDefinition d = DiskSpecParser.parse(spec, sector, workingDir);
+            if (!names.add(d.name())) {
+                throw new UsageException("disk name '" + d.name() + "' is given twice");
+            }
+            defs.add(d);
+        }
+        if (mountPoint != null && mountPoint.isEmpty()) {
+            throw new UsageException("the mount point is an empty string");
+        }
+        Path mp = workingDir.resolve(mountPoint == null ? DEFAULT_MOUNT_POINT : mountPoint).toAbsolutePath().normalize();
+        try {
+            return new MountOptions(mp, defs, sector, limit, readOnly, allowOther);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage()); // checked above; kept so nothing escapes as a stack trace
+        }
+    }
+
+    static int parseSectorSize(String text) throws UsageException {
+        if (text == null) {
+            return MountOptions.DEFAULT_SECTOR_SIZE;
+        }
+        switch (text.trim()) {
+            case "512":
+                return 512;
+            case "4096":
+                return 4096;
+            default:
+                throw new UsageException("--sector-size: '" + text + "' is not 512 or 4096");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.ramdiskfs.cli;
+
+import io.ramdiskfs.DiskDefinition;
+import io.ramdiskfs.MountOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The info line for a new mount: "mounted DIR: disk0 (1073741824 bytes, ram), ...; memory limit N bytes". */
+public final class MountSummary {
+    private MountSummary() {}
+
+    public static String describe(Path dir, MountOptions options) {
+        List<String> disks = new ArrayList<>();
+        for (DiskDefinition d : options.disks()) {
+            disks.add(describe(d));
+        }
+        StringBuilder sb = new StringBuilder("mounted ").append(dir).append(": ").append(String.join(", ", disks))
+                .append("; memory limit ").append(options.memoryLimit()).append(" bytes");
+        if (options.sectorSize() != MountOptions.DEFAULT_SECTOR_SIZE) {
+            sb.append("; sector size ").append(options.sectorSize());
+        }
+        if (options.readOnly()) {
+            sb.append("; read-only");
+        }
+        if (options.allowOther()) {
+            sb.append("; allow_other");
+        }
+        return sb.toString();
+    }
+
+    static String describe(DiskDefinition d) {
+        String ro = d.readOnly() ? ", ro" : "";
+        if (!d.isMemdiff()) {
+            return d.name() + " (" + d.sizeBytes() + " bytes, ram" + ro + ")";
+        }
+        String size;
+        try {
+            size = Files.size(d.image()) + " bytes";
+        } catch (IOException e) {
+            size = "? bytes";
+        }
+        return d.name() + " (" + size + ", memdiff over " + d.image() + ro + ")";
+    }
+}
