@@ -203,7 +203,10 @@ public final class DiskDirectory {
         resize(file(fh), size);
     }
 
-    private void resize(DiskFile f, long size) throws DiskException {
+    private void resize(DiskFile f, long size) throws FsException, DiskException {
+        if (f.disk().isReadOnly()) {
+            throw new FsException(Errno.EROFS, "the disk is read-only");
+        }
         if (f.size() != size) {
             f.disk().bytes().resize(size);
         }
@@ -362,11 +365,14 @@ public final class DiskDirectory {
         return sb.toString();
     }
 
-    /** Closes every disk (unmount). */
+    /** Closes every disk (unmount), including unlinked disks whose handles were never released. */
     public synchronized void closeAll() {
         for (DiskFile f : files.values()) {
             f.disk().close();
         }
         files.clear();
+        for (DiskFile f : handles.openFiles()) {
+            f.disk().close();
+        }
     }
 }

@@ -1,6 +1,8 @@
 package io.ramdiskfs.fs;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Open file handles: small integers that index an array, so the I/O path finds its disk without
@@ -33,6 +35,17 @@ final class HandleTable {
     DiskFile get(long h) {
         DiskFile[] s = slots;
         return h >= 0 && h < s.length ? s[(int) h] : null;
+    }
+
+    /** The files of every open handle (a file open twice appears twice). */
+    synchronized List<DiskFile> openFiles() {
+        List<DiskFile> open = new ArrayList<>();
+        for (DiskFile f : slots) {
+            if (f != null) {
+                open.add(f);
+            }
+        }
+        return open;
     }
 
     synchronized DiskFile remove(long h) {
