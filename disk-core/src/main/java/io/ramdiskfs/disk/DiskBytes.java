@@ -116,10 +116,18 @@ public final class DiskBytes {
         locks.lockAll();
         try {
             long size = disk.sizeBytes();
-            if (end > size) {
-                disk.resize(roundUp(end) / sectorSize);
+            if (end <= size) {
+                writeLocked(position, base, offset, length);
+                return length;
             }
-            writeLocked(position, base, offset, length);
+            disk.resize(roundUp(end) / sectorSize);
+            try {
+                writeLocked(position, base, offset, length);
+            } catch (DiskException | RuntimeException e) {
+                // A failed write changes nothing, not even the size it grew to.
+                disk.resize(size / sectorSize);
+                throw e;
+            }
             return length;
         } finally {
             locks.unlockAll();

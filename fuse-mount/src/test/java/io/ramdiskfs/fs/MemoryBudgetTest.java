@@ -6,7 +6,6 @@ import static io.ramdiskfs.fs.Fixture.assertErrno;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.ramdiskfs.disk.DiskError;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** A full memory budget: ENOSPC, nothing half-written, what was written stays readable. */
@@ -82,8 +81,6 @@ class MemoryBudgetTest {
     }
 
     @Test
-    @Disabled("disk-core bug: DiskBytes.write resizes the disk before the write that then fails with NO_SPACE,"
-            + " and does not undo the resize (SPEC §2: a failed write changes nothing); fix belongs in disk-core")
     void aGrowingWriteRefusedForMemoryLeavesTheSizeAlone() throws Exception {
         try (Fixture fx = Fixture.withLimit(CHUNK)) {
             long fh = fx.addOpen("disk0", CHUNK);
