@@ -76,6 +76,7 @@ class CliTest {
         assertEquals(LIMIT, mounted.memoryLimit());
         assertFalse(mounted.readOnly());
         assertFalse(mounted.allowOther());
+        assertTrue(mounted.xattrs());
         assertEquals("", err());
     }
 
@@ -180,6 +181,12 @@ class CliTest {
         assertEquals(0, cli.run());
         assertEquals(MountOptions.defaultMemoryLimit(), mounted.memoryLimit());
         assertTrue(mounted.memoryLimit() > 0);
+    }
+
+    @Test
+    void noXattrTurnsTheAttributesOff() {
+        assertEquals(0, run("--no-xattr"));
+        assertFalse(mounted.xattrs());
     }
 
     @Test
