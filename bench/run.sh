@@ -31,7 +31,7 @@ fi
 
 PIDS=; MNT=; FILE=
 wait_for() { local t=$(( $1 * 10 )); shift; while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t-1)); done; return 1; }
-is_fuse_mount() { grep -q " $1 fuse" /proc/self/mountinfo; }
+is_fuse_mount() { awk -v m="$1" '$5 == m' /proc/self/mountinfo | grep -q ' - fuse'; }
 rss_mib() { awk '/^VmRSS:/{printf "%d", $2/1024}' "/proc/$1/status" 2>/dev/null || echo -; }
 stop() {
   for p in $PIDS; do
