@@ -18,7 +18,12 @@ public final class NativeMemory {
     private static final Unsafe U = loadUnsafe();
     /** The offset of element 0 of a {@code byte[]}. */
     public static final long BYTE_ARRAY_BASE = U.arrayBaseOffset(byte[].class);
-    private static final long BUFFER_ADDRESS = addressFieldOffset();
+    private static final long BUFFER_ADDRESS = bufferFieldOffset("address");
+    private static final long BUFFER_CAPACITY = bufferFieldOffset("capacity");
+    private static final long BUFFER_LIMIT = bufferFieldOffset("limit");
+    private static final long BUFFER_POSITION = bufferFieldOffset("position");
+    private static final long BUFFER_MARK = bufferFieldOffset("mark");
+    private static final ThreadLocal<ByteBuffer> VIEW = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1));
     /** Large copies are split so a copy between heap arrays never stalls a safepoint for long. */
     private static final long COPY_STRIDE = 1 << 20;
 
@@ -34,9 +39,9 @@ public final class NativeMemory {
         }
     }
 
-    private static long addressFieldOffset() {
+    private static long bufferFieldOffset(String name) {
         try {
-            return U.objectFieldOffset(Buffer.class.getDeclaredField("address"));
+            return U.objectFieldOffset(Buffer.class.getDeclaredField(name));
         } catch (NoSuchFieldException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -91,6 +96,22 @@ public final class NativeMemory {
             throw new IllegalArgumentException("read-only heap buffers are not supported");
         }
         return BYTE_ARRAY_BASE + buffer.arrayOffset() + buffer.position();
+    }
+
+    /**
+     * A direct buffer over {@code [address, address + length)} of native memory the caller owns,
+     * for APIs that take a {@code ByteBuffer} (a file channel's positional read). It is the
+     * calling thread's one view, re-pointed on every call: no allocation. Valid until the same
+     * thread calls again; never hand it to another thread.
+     */
+    public static ByteBuffer view(long address, int length) {
+        ByteBuffer b = VIEW.get();
+        U.putLong(b, BUFFER_ADDRESS, address);
+        U.putInt(b, BUFFER_CAPACITY, length);
+        U.putInt(b, BUFFER_LIMIT, length);
+        U.putInt(b, BUFFER_POSITION, 0);
+        U.putInt(b, BUFFER_MARK, -1);
+        return b;
     }
 
     /** Releases a mapped or direct buffer now instead of when the collector finds it. */
