@@ -182,17 +182,21 @@ public final class DiskBytes {
             }
             long firstWhole = roundUp(position);
             long lastWhole = end & ~sectorMask;
-            if (firstWhole >= lastWhole) {
+            if (firstWhole > lastWhole) {
+                // Within one sector.
                 zeroPartial(position, end);
                 return;
             }
+            // A head, a tail, or both (two neighbouring partial sectors when no whole one lies between).
             if (position < firstWhole) {
                 zeroPartial(position, firstWhole);
             }
             if (lastWhole < end) {
                 zeroPartial(lastWhole, end);
             }
-            disk.unmap(firstWhole / sectorSize, (lastWhole - firstWhole) / sectorSize);
+            if (firstWhole < lastWhole) {
+                disk.unmap(firstWhole / sectorSize, (lastWhole - firstWhole) / sectorSize);
+            }
         } finally {
             locks.unlock(token);
         }

@@ -240,6 +240,7 @@ public final class LayeredDisk implements AutoCloseable {
     /** Writes {@code count} sectors from {@code (base, offset)}; see {@link NativeMemory}. */
     public void write(Object base, long offset, long sector, int count, boolean fua) throws DiskException {
         checkWritable();
+        checkWritePath(sector, count);
         for (int i = 0; i < writePathLength; i++) {
             layers[i].write(base, offset, sector, count, fua);
         }
@@ -249,9 +250,21 @@ public final class LayeredDisk implements AutoCloseable {
     public void unmap(long sector, long count) throws DiskException {
         checkWritable();
         SectorRange.check(sector, count, sectorCount());
+        checkWritePath(sector, count);
         for (int i = 0; i < writePathLength; i++) {
             long zeroBelowFrom = i + 1 < layers.length ? visible[i + 1] : 0;
             layers[i].unmap(sector, count, zeroBelowFrom);
+        }
+    }
+
+    /**
+     * With write-through layers, checks the range against every layer of the write path before
+     * any is changed: a lower one may be smaller than the top (only the top resizes), and a
+     * request it refuses must land in none.
+     */
+    private void checkWritePath(long sector, long count) throws DiskException {
+        for (int i = 1; i < writePathLength; i++) {
+            SectorRange.check(sector, count, layers[i].sectorCount());
         }
     }
 

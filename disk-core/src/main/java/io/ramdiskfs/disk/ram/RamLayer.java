@@ -256,6 +256,9 @@ public final class RamLayer implements LayerIo {
 
     private void store(Object base, long offset, long sector, int count, boolean overwrite) throws DiskException {
         SectorRange.check(sector, count, sectorCount);
+        if (count == 0) {
+            return;
+        }
         long end = sector + count;
         long credit = reserveFor(sector, end);
         try {
