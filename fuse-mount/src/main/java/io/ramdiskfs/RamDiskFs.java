@@ -175,9 +175,13 @@ public final class RamDiskFs implements AutoCloseable {
         }
     }
 
+    /**
+     * Lists the directory rather than stat it: the kernel answers a stat from its attribute cache
+     * for up to a second after the daemon died, but an opendir always reaches the daemon.
+     */
     private static boolean isDead(Path mp) {
-        try {
-            Files.readAttributes(mp, "unix:mode");
+        try (var list = Files.newDirectoryStream(mp)) {
+            list.iterator().hasNext();
             return false;
         } catch (IOException e) {
             String m = String.valueOf(e.getMessage());
