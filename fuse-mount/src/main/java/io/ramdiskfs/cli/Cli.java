@@ -114,6 +114,8 @@ public final class Cli {
                 return failure("cannot create the mount point " + options.mountPoint() + ": " + DiskSpecParser.oneLine(e));
             }
         }
+        PendingSignals signals = new PendingSignals();
+        hooks.install(signals);
         Mounter.Mounted mount;
         try {
             mount = mounter.mount(options);
@@ -126,7 +128,7 @@ public final class Cli {
         }
         log.info("{}", MountSummary.describe(mount.mountPoint(), options));
         Foreground foreground = new Foreground(mount, log, retryMillis);
-        hooks.install(foreground);
+        signals.deliverTo(foreground);
         return foreground.serve();
     }
 

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
  *
  * One unmount operation runs at a time; signal handlers only start them on their own threads.
  */
-public final class Foreground {
+public final class Foreground implements SignalSink {
     private final Mounter.Mounted mount;
     private final Path dir;
     private final Logger log;
@@ -58,6 +58,7 @@ public final class Foreground {
     }
 
     /** A signal arrived: called on the JVM's signal thread, returns at once. */
+    @Override
     public void onSignal(String name) {
         int n = signals.incrementAndGet();
         if (exitCode.isDone()) {
@@ -76,7 +77,8 @@ public final class Foreground {
     }
 
     /** The JVM is going down some other way than our signals: leave no dead mount behind. */
-    void onShutdown() {
+    @Override
+    public void onShutdown() {
         if (exitCode.isDone()) {
             return;
         }

@@ -4,15 +4,15 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Where signals and JVM shutdown reach a {@link Foreground}: the process's own, or none (tests). */
+/** Where signals and JVM shutdown reach a {@link SignalSink}: the process's own, or none (tests). */
 public interface ProcessHooks {
     /** The signals that unmount: Ctrl-C and {@code kill}. */
     List<String> SIGNALS = List.of("INT", "TERM");
 
-    void install(Foreground foreground);
+    void install(SignalSink sink);
 
     /** Nothing: a test drives {@link Foreground#onSignal} itself. */
-    ProcessHooks NONE = foreground -> {};
+    ProcessHooks NONE = sink -> {};
 
     /**
      * SIGINT and SIGTERM through {@code sun.misc.Signal}, which replaces the JVM's handler (that
@@ -20,15 +20,15 @@ public interface ProcessHooks {
      * A shutdown hook stays as a backstop for any other way out: it detaches the mount lazily so
      * no dead mount is left behind.
      */
-    ProcessHooks SYSTEM = foreground -> {
+    ProcessHooks SYSTEM = sink -> {
         Logger log = LoggerFactory.getLogger(ProcessHooks.class);
         for (String name : SIGNALS) {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> foreground.onSignal("SIG" + s.getName()));
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> sink.onSignal("SIG" + s.getName()));
             } catch (IllegalArgumentException e) {
                 log.warn("cannot handle SIG{} ({}); it will end the process without unmounting", name, e.getMessage());
             }
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(foreground::onShutdown, "ramdiskfs-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(sink::onShutdown, "ramdiskfs-shutdown"));
     };
 }

@@ -146,14 +146,30 @@ class ForegroundTest {
     @Test
     void cliServesThroughForeground() throws Exception {
         FakeMount m = new FakeMount(Path.of("/mnt/rd"));
-        CompletableFuture<Foreground> installed = new CompletableFuture<>();
+        CompletableFuture<SignalSink> installed = new CompletableFuture<>();
         Cli cli = new Cli(System.out, System.err).mounter(o -> m).hooks(installed::complete)
                 .workingDirectory(Path.of("/")).defaultMemoryLimit(() -> 1L << 30);
         CompletableFuture<Integer> code = CompletableFuture.supplyAsync(() -> cli.run("/mnt/rd"));
-        Foreground f = installed.get(5, TimeUnit.SECONDS);
+        SignalSink f = installed.get(5, TimeUnit.SECONDS);
         assertFalse(code.isDone());
         f.onSignal("SIGTERM");
         assertEquals(0, code.get(5, TimeUnit.SECONDS));
+        assertEquals(List.of("close"), m.calls);
+    }
+
+    @Test
+    void aSignalWhileMountingIsDeliveredOnceTheMountIsLive() throws Exception {
+        FakeMount m = new FakeMount(Path.of("/mnt/rd"));
+        CompletableFuture<SignalSink> installed = new CompletableFuture<>();
+        CompletableFuture<Void> mayFinishMounting = new CompletableFuture<>();
+        Cli cli = new Cli(System.out, System.err).mounter(o -> {
+            mayFinishMounting.join();
+            return m;
+        }).hooks(installed::complete).workingDirectory(Path.of("/")).defaultMemoryLimit(() -> 1L << 30);
+        CompletableFuture<Integer> code = CompletableFuture.supplyAsync(() -> cli.run("/mnt/rd"));
+        installed.get(5, TimeUnit.SECONDS).onSignal("SIGTERM"); // the handlers exist before the mount does
+        mayFinishMounting.complete(null);
+        assertEquals(0, code.get(5, TimeUnit.SECONDS), "the early SIGTERM must unmount, not kill");
         assertEquals(List.of("close"), m.calls);
     }
 

@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -54,12 +53,11 @@ class LifecycleIT {
 
     /**
      * A SIGTERM the moment the mount appears (a service manager stopping a unit it just started)
-     * must still unmount. ramdiskfs installs its signal handlers only after the mount is live and
-     * the "mounted" line is logged; a signal in between kills the JVM with 143 and leaves a dead
-     * mount ("Transport endpoint is not connected") behind.
+     * must still unmount. (ramdiskfs once installed its signal handlers only after the mount was
+     * live; a signal in between killed the JVM with 143 and left a dead mount behind. The handlers
+     * now come first, and a signal that arrives while mounting is delivered once it is live.)
      */
     @RepeatedTest(5)
-    @Disabled("product bug: SIGTERM between the mount going live and the signal handlers being installed leaves a dead mount")
     void aSigtermAsSoonAsTheMountAppearsStillUnmountsAndExitsZero() {
         Path mp = disks.newMountPoint();
         CliProcess rd = disks.startCli(mp, List.of("-d", "disk0=64M", mp.toString()));

@@ -15,7 +15,6 @@ import io.ramdiskfs.it.support.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,7 +82,6 @@ class NamespaceIT {
      * its fuse_operations; ramdiskfs does not, so the time silently stays as it was.
      */
     @Test
-    @Disabled("product bug: touch -m / -a are silently ignored (fuse_operations.flag_utime_omit_ok is not set); see the javadoc")
     void touchMSetsTheModificationTimeAlone() {
         Path d = mnt.resolve("disk0");
 

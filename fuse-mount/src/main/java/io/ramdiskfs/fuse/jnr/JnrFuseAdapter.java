@@ -34,6 +34,11 @@ final class JnrFuseAdapter extends FuseStubFS {
     JnrFuseAdapter(DiskDirectory dir, boolean xattrs) {
         this.dir = dir;
         this.rawCallbacks = RawDataCallbacks.install(fuseOperations, dir, this);
+        // flag_utime_omit_ok (bit 2 of the flags word that follows bmap): without it libfuse2
+        // drops a utimens that sets only one of the two times (touch -m, touch -a).
+        var ops = jnr.ffi.Struct.getMemory(fuseOperations);
+        long flags = fuseOperations.bmap.offset() + jnr.ffi.Runtime.getSystemRuntime().addressSize();
+        ops.putByte(flags, (byte) (ops.getByte(flags) | 0x04));
         if (!xattrs) {
             // An empty slot makes libfuse answer ENOSYS, after which the kernel stops asking.
             jnr.ffi.Struct.getMemory(fuseOperations).putAddress(fuseOperations.getxattr.offset(), 0L);
