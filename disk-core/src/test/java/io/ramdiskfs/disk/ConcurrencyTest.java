@@ -106,7 +106,7 @@ class ConcurrencyTest {
         int block = 37;
         int blocks = SECTORS / block;
         runTogether(THREADS, t -> {
-            for (int round = 1; round <= 5; round++) {
+            for (int round = 1; round <= 15; round++) {
                 for (int b = t; b < blocks; b += THREADS) {
                     TestDisks.write(disk, (long) b * block, block, round * 16 + t);
                 }
@@ -115,7 +115,7 @@ class ConcurrencyTest {
         byte[] all = TestDisks.contents(disk);
         for (int b = 0; b < blocks; b++) {
             int off = b * block * SS;
-            SectorPattern.check(all, off, block * SS, off, 5 * 16 + b % THREADS, SS);
+            SectorPattern.check(all, off, block * SS, off, 15 * 16 + b % THREADS, SS);
         }
         int rest = blocks * block * SS;
         SectorPattern.check(all, rest, SIZE - rest, rest, 0, SS);
@@ -126,7 +126,7 @@ class ConcurrencyTest {
         disk = overImage();
         runTogether(THREADS, t -> {
             Random rnd = new Random(t);
-            for (int i = 0; i < 400; i++) {
+            for (int i = 0; i < 3000; i++) {
                 int count = 1 + rnd.nextInt(300);
                 long sector = rnd.nextInt(SECTORS - count);
                 TestDisks.write(disk, sector, count, 1 + t + THREADS * (i % 8));
@@ -160,7 +160,7 @@ class ConcurrencyTest {
         int region = 256 * 1024;
         int slice = 128;
         int slices = region / slice - 1;
-        int rounds = 6;
+        int rounds = 40;
         runTogether(THREADS, t -> {
             byte[] data = new byte[slice];
             int offset = t * 31;
@@ -214,7 +214,7 @@ class ConcurrencyTest {
         int pieces = keep / piece;
         runTogether(THREADS, t -> {
             byte[] data = new byte[piece];
-            for (int round = 1; round <= 3; round++) {
+            for (int round = 1; round <= 12; round++) {
                 for (int i = t; i < pieces; i += THREADS) {
                     long pos = (long) i * piece;
                     SectorPattern.fill(data, 0, piece, pos, round * 16 + t);
@@ -233,7 +233,7 @@ class ConcurrencyTest {
         assertEquals(SIZE, bytes.read(0, all, BYTES, SIZE));
         for (int i = 0; i < pieces; i++) {
             int pos = i * piece;
-            SectorPattern.check(all, pos, piece, pos, 3 * 16 + i % THREADS, SS);
+            SectorPattern.check(all, pos, piece, pos, 12 * 16 + i % THREADS, SS);
         }
         int end = pieces * piece;
         SectorPattern.check(all, end, keep - end, end, 0, SS);
@@ -247,8 +247,10 @@ class ConcurrencyTest {
         int block = 19;
         int blocks = SECTORS / block / 2;
         runTogether(2, t -> {
-            for (int b = t; b < blocks; b += 2) {
-                TestDisks.write(disk, (long) b * 2 * block, block, 1 + t);
+            for (int round = 1; round <= 10; round++) {
+                for (int b = t; b < blocks; b += 2) {
+                    TestDisks.write(disk, (long) b * 2 * block, block, round * 16 + t);
+                }
             }
         }, r -> {
             Random rnd = new Random(r);
@@ -264,7 +266,7 @@ class ConcurrencyTest {
         byte[] all = TestDisks.contents(disk);
         for (int b = 0; b < blocks; b++) {
             int off = b * 2 * block * SS;
-            SectorPattern.check(all, off, block * SS, off, 1 + b % 2, SS);
+            SectorPattern.check(all, off, block * SS, off, 10 * 16 + b % 2, SS);
             SectorPattern.check(all, off + block * SS, block * SS, off + block * SS, 0, SS);
         }
     }

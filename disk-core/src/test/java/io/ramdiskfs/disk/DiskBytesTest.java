@@ -71,6 +71,24 @@ class DiskBytesTest {
     }
 
     @Test
+    void unalignedWritesLargerThanTheScratchBufferLandWhole() throws Exception {
+        for (int ss : new int[] {512, 4096}) {
+            DiskBytes bytes = overImage(ss);
+            int at = 777;
+            int len = 3 * 1024 * 1024 + 123;
+            bytes.write(at, SectorPattern.bytes(at, len, 9), BYTES, len);
+            long end = at + len;
+            assertEquals((end + ss - 1) / ss * ss, bytes.size());
+            byte[] all = readAll(bytes);
+            SectorPattern.check(all, 0, at, 0, 0, ss);
+            SectorPattern.check(all, at, len, at, 9, ss);
+            SectorPattern.checkZeros(all, (int) end, all.length - (int) end, end, ss);
+            disk.close();
+        }
+        disk = LayeredDisk.of(RamLayer.create(SS, SS, budget), false);
+    }
+
+    @Test
     void aReadAcrossTheEndIsShortAndOneAtOrPastTheEndReadsNothing() throws Exception {
         DiskBytes bytes = overImage(SS);
         byte[] b = new byte[100];

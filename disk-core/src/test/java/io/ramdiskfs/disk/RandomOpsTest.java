@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * operation fails with ILLEGAL_BLOCK and changes nothing.
  */
 class RandomOpsTest {
-    static final int OPS = 3000;
+    static final int OPS = 5000;
     static final int IMAGE = 512 * 1024;
     static final int MAX_SIZE = 2 * 1024 * 1024;
     /** Operations between whole-disk checks; {@code -Drandomops.checkEvery=1} finds the first bad operation. */
@@ -43,7 +43,7 @@ class RandomOpsTest {
 
     static Stream<Arguments> stacksAndSeeds() {
         String fixed = System.getProperty("randomops.seed");
-        long[] seeds = fixed != null ? new long[] {Long.parseLong(fixed)} : new long[] {1, 2, 3, 0xdecafL};
+        long[] seeds = fixed != null ? new long[] {Long.parseLong(fixed)} : new long[] {1, 2, 3, 4, 5, 0xdecafL};
         List<Arguments> all = new ArrayList<>();
         for (Stack s : Stack.values()) {
             for (long seed : seeds) {

@@ -71,9 +71,19 @@ public final class SectorPattern {
 
     /** Fills the buffer's remaining bytes (heap or direct) without moving its position. */
     public static void fill(ByteBuffer dst, long diskOffset, int generation) {
+        ByteBuffer le = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int p = dst.position();
-        for (int i = 0; i < dst.remaining(); i++) {
-            dst.put(p + i, byteAt(diskOffset + i, generation));
+        int n = dst.remaining();
+        int i = 0;
+        while (i < n && ((diskOffset + i) & 3) != 0) {
+            le.put(p + i, byteAt(diskOffset + i, generation));
+            i++;
+        }
+        for (; i + 4 <= n; i += 4) {
+            le.putInt(p + i, word(diskOffset + i, generation));
+        }
+        for (; i < n; i++) {
+            le.put(p + i, byteAt(diskOffset + i, generation));
         }
     }
 
