@@ -8,8 +8,51 @@
 #         BENCH='ram.*Read' bench/jmh-core.sh         # a benchmark regex picks a subset
 # Env:    BENCH (JMH regex; default: the whole DiskCoreBenchmark), OUT (results dir; default disk-core/target/jmh), BENCH_DIR (where the 1 GiB image is
 #         kept between runs; default /tmp), SKIP_BUILD=1, SKIP_MEMORY=1.
+#         bench/jmh-core.sh --report A.json [B.json ...]   # only the table, from earlier runs
+# Writes OUT/jmh.txt, OUT/jmh.json, OUT/table.md (median of all measurement iterations, MiB/s,
+# ratio to the plain copy of the same pattern, gc.alloc.rate.norm when run with -prof gc) and
+# OUT/memory.txt.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+# The table: medians over every measurement iteration of every given result file, so that runs
+# on a noisy machine can be pooled.
+report() {
+  python3 - "$@" <<'PY'
+import json, statistics, sys
+runs = {}
+alloc = {}
+for f in sys.argv[1:]:
+    for b in json.load(open(f)):
+        name = b["benchmark"].rsplit(".", 1)[1]
+        runs.setdefault(name, []).extend(x for fork in b["primaryMetric"]["rawData"] for x in fork)
+        norm = b.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
+        if norm:
+            alloc.setdefault(name, []).extend(x for fork in norm["rawData"] for x in fork)
+def size(name):
+    return 4096 if name.endswith("4k") else 1 << 20
+def baseline(name):
+    for kind in ("ram", "file"):
+        if name.startswith(kind):
+            return "copy" + name[len(kind):]
+    return None
+print("| benchmark | ops/s (median) | MiB/s | vs plain copy | gc.alloc.rate.norm (B/op) | iterations |")
+print("|---|---:|---:|---:|---:|---:|")
+kinds = ("copy", "ram", "file")
+def key(name):
+    kind = next(k for k in kinds if name.startswith(k)) if any(name.startswith(k) for k in kinds) else ""
+    return (name[len(kind):], kinds.index(kind) if kind else 9, name)
+order = sorted(runs, key=key)
+for name in order:
+    med = statistics.median(runs[name])
+    base = baseline(name)
+    ratio = "%.0f %%" % (100 * med / statistics.median(runs[base])) if base in runs else "(limit)" if name.startswith("copy") else ""
+    a = "%.3f" % statistics.median(alloc[name]) if name in alloc else "-"
+    print("| %s | %s | %s | %s | %s | %d |" % (name, format(round(med), ","), format(round(med * size(name) / 2**20), ","), ratio, a, len(runs[name])))
+PY
+}
+if [ "${1:-}" = --report ]; then shift; report "$@"; exit 0; fi
+
 OUT=${OUT:-$ROOT/disk-core/target/jmh}
 BENCH_DIR=${BENCH_DIR:-/tmp}
 mkdir -p "$OUT"
@@ -28,6 +71,8 @@ ARGS=("$@")
 [ ${#ARGS[@]} -gt 0 ] || ARGS=(-f 1 -wi 2 -i 3 -w 2s -r 2s)
 java -cp "$CP" org.openjdk.jmh.Main "${BENCH:-io.ramdiskfs.disk.bench.DiskCoreBenchmark}" \
   -jvmArgsAppend "-Dramdiskfs.bench.dir=$BENCH_DIR" -rf json -rff "$OUT/jmh.json" "${ARGS[@]}" | tee "$OUT/jmh.txt"
+
+report "$OUT/jmh.json" | tee "$OUT/table.md"
 
 if [ "${SKIP_MEMORY:-0}" != 1 ]; then
   echo "# memory footprint of a fully written 1 GiB RAM disk" | tee "$OUT/memory.txt"

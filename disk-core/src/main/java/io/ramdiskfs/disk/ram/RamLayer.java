@@ -346,7 +346,12 @@ public final class RamLayer implements LayerIo {
         return credit;
     }
 
-    private static void setData(Chunk chunk, int from, int to) {
+    private void setData(Chunk chunk, int from, int to) {
+        if (chunk.dataSectors == sectorsPerChunk) {
+            // Every sector holds data already (the steady state of a written disk): the bitmaps,
+            // two more cache misses per write, need no change.
+            return;
+        }
         chunk.dataSectors += (to - from) - Bits.count(chunk.data, from, to);
         Bits.setRange(chunk.data, from, to);
         Bits.setRange(chunk.present, from, to);
