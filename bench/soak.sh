@@ -1,0 +1,360 @@
+#!/usr/bin/env bash
+# bench/soak.sh - a long mixed-load run against one ramdiskfs process, checked against a model.
+#
+# Usage:  sudo bench/soak.sh [SECONDS]          # default 600 (10 minutes); not part of CI
+# Env:    WORKERS (default 4) driver processes; SEED (default 1); MEMORY_LIMIT (default 4G);
+#         SOAK_DIR (default a new /tmp/ramdiskfs-soak.XXXXXX; removed afterwards unless KEEP=1);
+#         RAMDISKFS (the launcher; default bin/ramdiskfs, which builds the jar when needed).
+#
+# Each worker process owns one disk (w<N>, created empty) and a 32 MiB region of a shared disk,
+# and keeps a byte-exact model of both in memory. It runs random operations until the time is up:
+# buffered writes at any offset and length (growing the disk past its end), O_DIRECT writes and
+# reads, buffered reads (also across and past the end), punch-hole and zero-range, truncate down
+# and up (own disk only), a truncate to an odd size that must fail with EINVAL, fsync. Every
+# read is compared with the model; every ~2000 operations, and at the end, the SHA-256 of each
+# whole disk is compared with the model's. A mismatch is reported with disk, offset, expected and
+# found byte. Meanwhile one more process reads df and the xattrs, and the main process prints
+# progress (operations, ramdiskfs RSS, df used) every minute.
+#
+# At the end, at rest, df's used must equal the sum of the disks' committed bytes, and the Java heap
+# after a full GC is printed (disk data lives off the heap).
+#
+# Result: one line "soak: duration ... operations ... mismatches ... errors ...", exit 0 ("soak:
+# PASSED") only with zero mismatches, zero unexpected errors, no warning in the ramdiskfs log and a
+# clean shutdown (SIGTERM -> exit 0, no mount left).
+set -u
+export LC_ALL=C
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${1:-600}
+WORKERS=${WORKERS:-4}
+SEED=${SEED:-1}
+MEMORY_LIMIT=${MEMORY_LIMIT:-4G}
+RAMDISKFS=${RAMDISKFS:-$ROOT/bin/ramdiskfs}
+REGION_MIB=32
+
+log() { echo "[$(date +%T)] $*" >&2; }
+[ "$(id -u)" = 0 ] || log "not root: FUSE mounts may still work (fusermount is setuid)"
+command -v python3 >/dev/null || { echo "soak.sh: needs python3" >&2; exit 2; }
+
+DIR=${SOAK_DIR:-$(mktemp -d /tmp/ramdiskfs-soak.XXXXXX)}
+MNT=$DIR/mnt
+mkdir -p "$MNT"
+PID=
+PASSED=0
+
+is_mounted() { awk -v m="$MNT" '$5 == m' /proc/self/mountinfo | grep -q .; }
+is_live() { awk -v m="$MNT" '$5 == m' /proc/self/mountinfo | grep -q ' - fuse.ramdiskfs ' && ls "$MNT" >/dev/null 2>&1; }
+cleanup() {
+  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+    kill -TERM "$PID" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$PID" 2>/dev/null
+  fi
+  if is_mounted; then fusermount -u "$MNT" 2>/dev/null || fusermount -uz "$MNT"; fi
+  if [ "$PASSED" = 1 ] && [ "${KEEP:-0}" != 1 ]; then
+    rm -rf "$MNT" "$DIR/driver.py" "$DIR/ramdiskfs.log"; rmdir "$DIR" 2>/dev/null
+  elif ! is_mounted; then
+    echo "soak: kept $DIR (ramdiskfs.log, driver.py)" >&2
+  fi
+}
+trap 'cleanup; exit 130' INT TERM
+trap cleanup EXIT
+
+log "starting ramdiskfs at $MNT (log: $DIR/ramdiskfs.log)"
+"$RAMDISKFS" --memory-limit "$MEMORY_LIMIT" -d "shared=$((WORKERS * REGION_MIB))M" "$MNT" >"$DIR/ramdiskfs.log" 2>&1 &
+PID=$!
+for _ in $(seq 600); do is_live && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.2; done
+is_live || { log "ramdiskfs did not mount"; cat "$DIR/ramdiskfs.log" >&2; exit 1; }
+
+cat >"$DIR/driver.py" <<'PY'
+import ctypes, errno, hashlib, mmap, multiprocessing as mp, os, random, sys, time
+
+MNT, DURATION, WORKERS, SEED, REGION, PID = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) << 20, int(sys.argv[6])
+OWN_MAX = 64 << 20
+SECTOR = 512
+libc = ctypes.CDLL(None, use_errno=True)
+libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong]
+PUNCH, ZERO = 0x03, 0x11  # PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE|KEEP_SIZE
+
+def fallocate(fd, mode, off, n):
+    if libc.fallocate(fd, mode, off, n) != 0:
+        e = ctypes.get_errno(); raise OSError(e, os.strerror(e))
+
+def up(n, a=SECTOR):
+    return (n + a - 1) // a * a
+
+class Disk:
+    """One disk (or one worker's region of the shared disk) and its model."""
+    def __init__(self, path, base, size, fixed):
+        self.path, self.base, self.fixed = path, base, fixed
+        flags = os.O_RDWR | (0 if fixed else os.O_CREAT)
+        self.fd = os.open(path, flags, 0o644)
+        self.dfd = os.open(path, os.O_RDWR | os.O_DIRECT)
+        self.model = bytearray(size)
+        self.limit = size if fixed else OWN_MAX
+
+class Worker:
+    def __init__(self, i, counters, stop_at):
+        self.i, self.counters, self.stop_at = i, counters, stop_at
+        self.rnd = random.Random(SEED * 1000 + i)
+        self.ops, self.mismatches, self.errors, self.notes = {}, 0, 0, []
+        self.buf = mmap.mmap(-1, 256 << 10)
+        self.own = Disk(f"{MNT}/w{i}", 0, 0, False)
+        self.shared = Disk(f"{MNT}/shared", i * REGION, REGION, True)
+        self.n = 0
+
+    def note(self, text):
+        if len(self.notes) < 20:
+            self.notes.append(text)
+        print(f"soak: worker {self.i}: {text}", file=sys.stderr, flush=True)
+
+    def compare(self, d, op, off, expected, got):
+        if expected == got:
+            return
+        self.mismatches += 1
+        if len(got) != len(expected):
+            self.note(f"MISMATCH op#{self.n} {op} {d.path} at {d.base + off}: expected {len(expected)} bytes, got {len(got)}")
+            return
+        k = next(j for j in range(len(got)) if got[j] != expected[j])
+        self.note(f"MISMATCH op#{self.n} {op} {d.path} offset {d.base + off + k}: expected 0x{expected[k]:02x}, got 0x{got[k]:02x}")
+
+    def length(self):
+        r = self.rnd.random()
+        return self.rnd.randint(1, 511) if r < 0.3 else self.rnd.randint(512, 64 << 10) if r < 0.85 else self.rnd.randint(64 << 10, 256 << 10)
+
+    def offset(self, d, n, slack):
+        hi = max(0, min(d.limit - n, len(d.model) + slack))
+        return self.rnd.randint(0, hi)
+
+    def write(self, d):
+        n = self.length(); off = self.offset(d, n, 0 if d.fixed else 256 << 10)
+        data = self.rnd.randbytes(n)
+        w = os.pwrite(d.fd, data, d.base + off)
+        if w != n:
+            raise OSError(errno.EIO, f"short write {w} of {n}")
+        self.apply(d, off, data)
+
+    def write_direct(self, d):
+        n = self.rnd.randint(1, 32) * 4096
+        span = min(d.limit, len(d.model) + (0 if d.fixed else 1 << 20))  # own disk: up to 1 MiB past the end
+        if span < n:
+            return
+        off = self.rnd.randint(0, (span - n) // 4096) * 4096
+        data = self.rnd.randbytes(n)
+        self.buf[:n] = data
+        w = os.pwritev(d.dfd, [memoryview(self.buf)[:n]], d.base + off)
+        if w != n:
+            raise OSError(errno.EIO, f"short O_DIRECT write {w} of {n}")
+        self.apply(d, off, data)
+
+    def apply(self, d, off, data):
+        end = off + len(data)
+        if end > len(d.model):
+            d.model.extend(bytes(up(end) - len(d.model)))
+        d.model[off:end] = data
+
+    def read(self, d):
+        n = self.length(); off = self.offset(d, n, 0 if d.fixed else 128 << 10)
+        got = os.pread(d.fd, n, d.base + off)
+        self.compare(d, "read", off, bytes(d.model[off:off + n]), got)
+
+    def read_direct(self, d):
+        if len(d.model) < 4096:
+            return
+        n = self.rnd.randint(1, 32) * 4096
+        off = self.rnd.randint(0, (len(d.model) - 1) // 4096) * 4096
+        if d.fixed:
+            n = min(n, len(d.model) - off)
+        r = os.preadv(d.dfd, [memoryview(self.buf)[:n]], d.base + off)
+        self.compare(d, "O_DIRECT read", off, bytes(d.model[off:off + n]), bytes(self.buf[:r]))
+
+    def unmap(self, d, mode):
+        n = self.length() * self.rnd.choice((1, 1, 16)); off = self.offset(d, 1, 64 << 10)
+        if d.fixed:
+            n = min(n, len(d.model) - off)
+            if n <= 0:
+                return
+        fallocate(d.fd, mode, d.base + off, n)
+        end = min(off + n, len(d.model))
+        if off < end:
+            d.model[off:end] = bytes(end - off)
+
+    def truncate(self, d):
+        size = self.rnd.randint(0, OWN_MAX // SECTOR) * SECTOR if self.rnd.random() < 0.5 else up(self.rnd.randint(0, 4 << 20))
+        os.ftruncate(d.fd, size)
+        if size < len(d.model):
+            del d.model[size:]
+        else:
+            d.model.extend(bytes(size - len(d.model)))
+
+    def bad_truncate(self, d):
+        try:
+            os.ftruncate(d.fd, len(d.model) + 100)
+        except OSError as e:
+            if e.errno != errno.EINVAL:
+                raise
+            return
+        self.mismatches += 1
+        self.note(f"MISMATCH op#{self.n} ftruncate to {len(d.model) + 100} (not a sector multiple) succeeded")
+        os.ftruncate(d.fd, len(d.model))
+
+    def checksum(self, d):
+        h = hashlib.sha256()
+        left, pos = len(d.model), 0
+        if not d.fixed:
+            size = os.fstat(d.fd).st_size
+            if size != len(d.model):
+                self.mismatches += 1
+                self.note(f"MISMATCH op#{self.n} size of {d.path}: expected {len(d.model)}, got {size}")
+                return
+        while left > 0:
+            k = min(left, 1 << 20)
+            h.update(os.pread(d.fd, k, d.base + pos)); pos += k; left -= k
+        if h.digest() != hashlib.sha256(d.model).digest():
+            self.mismatches += 1
+            self.note(f"MISMATCH op#{self.n} SHA-256 of {d.path} region at {d.base} ({len(d.model)} bytes) differs from the model")
+            # find where, for the report
+            for p in range(0, len(d.model), 1 << 20):
+                got = os.pread(d.fd, min(1 << 20, len(d.model) - p), d.base + p)
+                if got != bytes(d.model[p:p + len(got)]):
+                    self.compare(d, "checksum", p, bytes(d.model[p:p + len(got)]), got)
+                    break
+        self.ops["checksum"] = self.ops.get("checksum", 0) + 1
+
+    OPS = (("write", 26), ("write_direct", 8), ("read", 26), ("read_direct", 8), ("punch", 9), ("zero", 5),
+           ("truncate", 6), ("bad_truncate", 1), ("fsync", 1))
+
+    def run(self):
+        names = [o for o, _ in self.OPS]; weights = [w for _, w in self.OPS]
+        while time.time() < self.stop_at:
+            op = self.rnd.choices(names, weights)[0]
+            d = self.shared if self.rnd.random() < 0.3 else self.own
+            if d.fixed and op in ("truncate", "bad_truncate"):
+                d = self.own
+            self.n += 1
+            try:
+                if op == "punch": self.unmap(d, PUNCH)
+                elif op == "zero": self.unmap(d, ZERO)
+                elif op == "fsync": os.fsync(d.fd)
+                else: getattr(self, op)(d)
+                self.ops[op] = self.ops.get(op, 0) + 1
+            except OSError as e:
+                self.errors += 1
+                self.note(f"ERROR op#{self.n} {op} on {d.path}: {e}")
+            if self.n % 2000 == 0:
+                self.checksum(self.own); self.checksum(self.shared)
+            if self.n % 200 == 0:
+                self.counters[self.i] = self.n
+        self.counters[self.i] = self.n
+        self.checksum(self.own); self.checksum(self.shared)
+        return {"worker": self.i, "ops": self.ops, "mismatches": self.mismatches, "errors": self.errors, "notes": self.notes,
+                "own_size": len(self.own.model)}
+
+def work(i, counters, stop_at, q):
+    try:
+        q.put(Worker(i, counters, stop_at).run())
+    except BaseException as e:
+        q.put({"worker": i, "ops": {}, "mismatches": 0, "errors": 1, "notes": [f"worker died: {e!r}"], "own_size": 0})
+
+def observer(stop_at, q):
+    """df and the xattrs, all the time, from one more process."""
+    n = 0
+    while time.time() < stop_at:
+        os.statvfs(MNT)
+        for name in os.listdir(MNT):
+            try:
+                os.getxattr(f"{MNT}/{name}", "user.ramdiskfs.committed_bytes")
+            except FileNotFoundError:
+                pass
+        n += 1; time.sleep(0.2)
+    q.put({"observer": n})
+
+def rss_mib(pid):
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        return -1
+
+if __name__ == "__main__":
+    start = time.time(); stop_at = start + DURATION
+    counters = mp.Array("q", WORKERS, lock=False)
+    q = mp.Queue()
+    procs = [mp.Process(target=work, args=(i, counters, stop_at, q)) for i in range(WORKERS)]
+    procs.append(mp.Process(target=observer, args=(stop_at, q)))
+    for p in procs: p.start()
+    next_report = start + 60
+    results = []
+    while len(results) < len(procs):
+        try:
+            results.append(q.get(timeout=1))
+        except Exception:
+            pass
+        if time.time() >= next_report:
+            st = os.statvfs(MNT)
+            used = (st.f_blocks - st.f_bfree) * st.f_frsize >> 20
+            print(f"soak: {time.time() - start:6.0f} s, {sum(counters)} operations, ramdiskfs RSS {rss_mib(PID)} MiB, df used {used} MiB",
+                  file=sys.stderr, flush=True)
+            next_report += 60
+        if time.time() > stop_at + 600:
+            print("soak: workers did not finish 10 minutes after the end: HANG", file=sys.stderr)
+            sys.exit(3)
+    for p in procs: p.join()
+    workers = [r for r in results if "worker" in r]
+    totals = {}
+    for r in workers:
+        for k, v in r["ops"].items():
+            totals[k] = totals.get(k, 0) + v
+    mismatches = sum(r["mismatches"] for r in workers); errors = sum(r["errors"] for r in workers)
+    for r in workers:
+        for n in r["notes"]:
+            print(f"soak: worker {r['worker']}: {n}")
+    observed = sum(r.get("observer", 0) for r in results)
+    print(f"soak: duration {time.time() - start:.0f} s, {WORKERS} workers, {sum(totals.values())} operations "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(totals.items()))}), {observed} observer rounds, "
+          f"mismatches {mismatches}, errors {errors}, ramdiskfs RSS {rss_mib(PID)} MiB")
+    sys.exit(0 if mismatches == 0 and errors == 0 else 1)
+PY
+
+log "driving it for $DURATION s with $WORKERS workers"
+python3 "$DIR/driver.py" "$MNT" "$DURATION" "$WORKERS" "$SEED" "$REGION_MIB" "$PID"
+driver=$?
+
+# At rest: df's used = the sum of every disk's committed bytes (the budget's books balance), and the
+# Java heap after a full GC stays small (disk data lives off the heap).
+used=$(df -B1 --output=used "$MNT" | tail -1 | tr -d ' ')
+committed=0
+for f in "$MNT"/*; do
+  c=$(getfattr -n user.ramdiskfs.committed_bytes --only-values --absolute-names "$f" 2>/dev/null) || c=0
+  committed=$((committed + c))
+done
+echo "soak: at rest: df used $used bytes, committed bytes of all disks $committed"
+[ "$used" = "$committed" ] || { echo "soak: MISMATCH: df used differs from the disks' committed bytes"; driver=1; }
+if command -v jcmd >/dev/null; then
+  jcmd "$PID" GC.run >/dev/null 2>&1
+  heap=$(jcmd "$PID" GC.heap_info 2>/dev/null | sed -n 's/.*heap *total [0-9]*K, used \([0-9]*\)K.*/\1/p' | head -1)
+  echo "soak: Java heap used after a full GC: $((${heap:-0} / 1024)) MiB"
+fi
+
+log "SIGTERM to ramdiskfs ($PID)"
+kill -TERM "$PID"
+exit_code=
+for _ in $(seq 150); do kill -0 "$PID" 2>/dev/null || break; sleep 0.2; done
+if kill -0 "$PID" 2>/dev/null; then
+  log "ramdiskfs still runs 30 s after SIGTERM"; exit_code=timeout
+else
+  wait "$PID"; exit_code=$?
+fi
+PID=
+left=no; is_mounted && left=yes
+echo "soak: ramdiskfs exit ${exit_code} after SIGTERM, mount left behind: $left"
+if grep -qE ' WARN | ERROR |Exception' "$DIR/ramdiskfs.log"; then
+  echo "soak: warnings in the ramdiskfs log:"; grep -E ' WARN | ERROR |Exception' "$DIR/ramdiskfs.log" | head -20
+  driver=1
+fi
+if [ "$driver" = 0 ] && [ "$exit_code" = 0 ] && [ "$left" = no ]; then
+  PASSED=1; echo "soak: PASSED"
+else
+  echo "soak: FAILED"; exit 1
+fi
