@@ -22,6 +22,10 @@ public interface ProcessHooks {
      */
     ProcessHooks SYSTEM = sink -> {
         Logger log = LoggerFactory.getLogger(ProcessHooks.class);
+        if (ignoresSigint()) {
+            // The JVM silently keeps an inherited "ignore" (a shell's '&' sets it): say so once.
+            log.warn("SIGINT is ignored by this process (started in the background by a shell?): use SIGTERM to unmount");
+        }
         for (String name : SIGNALS) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), s -> sink.onSignal("SIG" + s.getName()));
@@ -31,4 +35,18 @@ public interface ProcessHooks {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(sink::onShutdown, "ramdiskfs-shutdown"));
     };
+
+    /** True when this process inherited SIGINT as ignored (bit 2 of SigIgn in /proc/self/status). */
+    static boolean ignoresSigint() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("SigIgn:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & 0x2) != 0;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // Not Linux, or no /proc: nothing to warn about.
+        }
+        return false;
+    }
 }
