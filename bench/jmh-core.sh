@@ -32,13 +32,13 @@ for f in sys.argv[1:]:
 def size(name):
     return 4096 if name.endswith("4k") else 1 << 20
 def baseline(name):
-    for kind in ("ram", "file"):
+    for kind in ("ram", "malloc", "file"):
         if name.startswith(kind):
             return "copy" + name[len(kind):]
     return None
 print("| benchmark | ops/s (median) | MiB/s | vs plain copy | gc.alloc.rate.norm (B/op) | iterations |")
 print("|---|---:|---:|---:|---:|---:|")
-kinds = ("copy", "ram", "file")
+kinds = ("copy", "ram", "malloc", "file")
 def key(name):
     kind = next(k for k in kinds if name.startswith(k)) if any(name.startswith(k) for k in kinds) else ""
     return (name[len(kind):], kinds.index(kind) if kind else 9, name)
@@ -70,7 +70,7 @@ CP="disk-core/target/test-classes:disk-core/target/classes:$(cat "$OUT/classpath
 ARGS=("$@")
 [ ${#ARGS[@]} -gt 0 ] || ARGS=(-f 1 -wi 2 -i 3 -w 2s -r 2s)
 java -cp "$CP" org.openjdk.jmh.Main "${BENCH:-io.ramdiskfs.disk.bench.DiskCoreBenchmark}" \
-  -jvmArgsAppend "-Dramdiskfs.bench.dir=$BENCH_DIR" -rf json -rff "$OUT/jmh.json" "${ARGS[@]}" | tee "$OUT/jmh.txt"
+  -jvmArgsPrepend "-Dramdiskfs.bench.dir=$BENCH_DIR" -rf json -rff "$OUT/jmh.json" "${ARGS[@]}" | tee "$OUT/jmh.txt"
 
 report "$OUT/jmh.json" | tee "$OUT/table.md"
 

@@ -8,6 +8,7 @@ import io.ramdiskfs.disk.MemoryBudget;
 import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.disk.SectorPattern;
 import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.ram.ChunkAllocator;
 import io.ramdiskfs.disk.ram.RamLayer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -37,7 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code copy*}: a plain direct-to-direct {@link ByteBuffer} copy of the same size, at the
  *       same positions of a 1 GiB direct buffer: the in-process limit.
- *   <li>{@code ram*}: one RAM layer.
+ *   <li>{@code ram*}: one RAM layer, its chunks page-aligned as fuse-mount's mmap arenas give
+ *       them ({@link ArenaChunkAllocator}); {@code malloc*}: the same with
+ *       {@link ChunkAllocator#MALLOC}, whose chunks are not page-aligned.
  *   <li>{@code *Hot*}: random 4 KiB within the first 1 MiB, which stays in the CPU caches: the
  *       cost of the path itself, without the memory traffic.
  *   <li>{@code file*}: a RAM layer over a 1 GiB raw image.
@@ -122,15 +125,36 @@ public class DiskCoreBenchmark {
         }
     }
 
-    /** One RAM layer of 1 GiB, every byte written. */
+    /** One RAM layer of 1 GiB, every byte written, chunks page-aligned as a mount has them. */
     @State(Scope.Benchmark)
     public static class Ram {
+        final ArenaChunkAllocator allocator = new ArenaChunkAllocator();
         LayeredDisk disk;
         DiskBytes bytes;
 
         @Setup(Level.Trial)
         public void setup() throws DiskException {
-            disk = LayeredDisk.of(RamLayer.create(DISK, SECTOR, MemoryBudget.unlimited()), false);
+            disk = LayeredDisk.of(RamLayer.create(DISK, SECTOR, MemoryBudget.unlimited(), allocator), false);
+            bytes = disk.bytes();
+            fill(disk);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            disk.close();
+            allocator.close();
+        }
+    }
+
+    /** The same with chunks from {@code malloc} ({@link ChunkAllocator#MALLOC}, the default). */
+    @State(Scope.Benchmark)
+    public static class RamMalloc {
+        LayeredDisk disk;
+        DiskBytes bytes;
+
+        @Setup(Level.Trial)
+        public void setup() throws DiskException {
+            disk = LayeredDisk.of(RamLayer.create(DISK, SECTOR, MemoryBudget.unlimited(), ChunkAllocator.MALLOC), false);
             bytes = disk.bytes();
             fill(disk);
         }
@@ -144,13 +168,14 @@ public class DiskCoreBenchmark {
     /** An empty RAM layer over a 1 GiB raw image: reads fall through to the image, writes land in RAM. */
     @State(Scope.Benchmark)
     public static class RamOverFile {
+        final ArenaChunkAllocator allocator = new ArenaChunkAllocator();
         LayeredDisk disk;
         DiskBytes bytes;
 
         @Setup(Level.Trial)
         public void setup() throws IOException, DiskException {
             FileLayer image = FileLayer.open(image(), SECTOR);
-            disk = LayeredDisk.create(false, List.of(LayerConfiguration.of(RamLayer.over(MemoryBudget.unlimited())),
+            disk = LayeredDisk.create(false, List.of(LayerConfiguration.of(RamLayer.over(MemoryBudget.unlimited(), allocator)),
                     LayerConfiguration.of(image)));
             bytes = disk.bytes();
             // Bring the image into the page cache once, as a long-running mount would have it.
@@ -164,6 +189,7 @@ public class DiskCoreBenchmark {
         @TearDown(Level.Trial)
         public void tearDown() {
             disk.close();
+            allocator.close();
         }
     }
 
@@ -204,6 +230,11 @@ public class DiskCoreBenchmark {
     }
 
     @Benchmark
+    public void copyHotWrite4k(Plain plain, Io io) {
+        plain.memory.put((int) io.nextHot(), io.small, 0, SMALL);
+    }
+
+    @Benchmark
     public void copyRandomWrite4k(Plain plain, Io io) {
         plain.memory.put((int) io.nextRandom(), io.small, 0, SMALL);
     }
@@ -231,6 +262,11 @@ public class DiskCoreBenchmark {
     }
 
     @Benchmark
+    public int ramHotWrite4k(Ram ram, Io io) throws DiskException {
+        return ram.bytes.write(io.nextHot(), null, io.smallAddress, SMALL);
+    }
+
+    @Benchmark
     public int ramRandomWrite4k(Ram ram, Io io) throws DiskException {
         return ram.bytes.write(io.nextRandom(), null, io.smallAddress, SMALL);
     }
@@ -243,6 +279,18 @@ public class DiskCoreBenchmark {
     @Benchmark
     public int ramSequentialWrite1m(Ram ram, Io io) throws DiskException {
         return ram.bytes.write(io.nextSequential(), null, io.largeAddress, LARGE);
+    }
+
+    // ------------------------------------------------------------------ one RAM layer, malloc'ed chunks
+
+    @Benchmark
+    public int mallocRandomRead4k(RamMalloc ram, Io io) throws DiskException {
+        return ram.bytes.read(io.nextRandom(), null, io.smallAddress, SMALL);
+    }
+
+    @Benchmark
+    public int mallocRandomWrite4k(RamMalloc ram, Io io) throws DiskException {
+        return ram.bytes.write(io.nextRandom(), null, io.smallAddress, SMALL);
     }
 
     // ------------------------------------------------------------------ RAM over a raw image
