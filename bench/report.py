@@ -20,7 +20,7 @@ JOBS = [
     ("randwrite-4jobs", "rand W 4k, 4 jobs", "IOPS"),
 ]
 NAMES = {"tmpfs": "tmpfs (limit)", "c_memfile": "C libfuse2 memfile", "ramdiskfs": "ramdiskfs",
-         "memdiff": "ramdiskfs memdiff"}
+         "noxattr": "ramdiskfs --no-xattr", "memdiff": "ramdiskfs memdiff"}
 
 vals = {}
 targets = []
@@ -60,6 +60,8 @@ if "ramdiskfs" in targets and "c_memfile" in targets:
     ratios.append(("ramdiskfs / C memfile", "ramdiskfs", "c_memfile"))
 if "ramdiskfs" in targets and "tmpfs" in targets:
     ratios.append(("ramdiskfs / tmpfs", "ramdiskfs", "tmpfs"))
+if "noxattr" in targets and "c_memfile" in targets:
+    ratios.append(("--no-xattr / C memfile", "noxattr", "c_memfile"))
 if "memdiff" in targets and "ramdiskfs" in targets:
     ratios.append(("memdiff / ramdiskfs", "memdiff", "ramdiskfs"))
 print(head + "".join(" | " + r[0] for r in ratios) + " |")
@@ -83,7 +85,8 @@ if os.path.exists(mem):
 
 # Chart: every job as a group of bars, each bar the target's result relative to tmpfs.
 base = "tmpfs" if "tmpfs" in targets else targets[0]
-colors = {"tmpfs": "#9e9e9e", "c_memfile": "#5c6bc0", "ramdiskfs": "#2e7d32", "memdiff": "#81c784"}
+colors = {"tmpfs": "#9e9e9e", "c_memfile": "#5c6bc0", "ramdiskfs": "#2e7d32", "noxattr": "#1b5e20",
+          "memdiff": "#81c784"}
 W, H, left, top, bottom = 900, 420, 60, 40, 90
 plot_h = H - top - bottom
 group_w = (W - left - 20) / len(JOBS)
