@@ -4,7 +4,7 @@
 #
 # Usage:  sudo bench/run.sh                  # SIZE=1G, 10 s per timed job
 #         SIZE=256M RUNTIME=3 bench/run.sh   # a quick look
-# Env:    SIZE, RUNTIME (timed jobs, s), SEQ_CAP (cap on one-pass jobs, s), TARGETS (subset of
+# Env:    SIZE, RUNTIME (timed jobs, s), WARM_GIB (RAM touched first; default 4), SEQ_CAP (cap on one-pass jobs, s), TARGETS (subset of
 #         "tmpfs c_memfile ramdiskfs noxattr memdiff"; noxattr = ramdiskfs --no-xattr), OUT (results dir; default bench/results/<stamp>),
 #         CFUSE_SRC (path of cfuse-memfile.c; default ../shared/bench/cfuse-memfile.c).
 # Writes OUT/results.csv, OUT/table.md, OUT/chart.svg and copies them to bench/results/latest/.
@@ -103,6 +103,15 @@ PY
   tail -n1 "$OUT/results.csv" | sed 's/^/  /' >&2
 }
 
+# On a VM the first touch of guest memory the host never backed is slow (the profile of a first
+# fill is mostly clear_page under host faults); touching a few GiB first keeps that cost out of
+# whichever target runs first, as peers.sh does.
+WARM_GIB=${WARM_GIB:-4}
+if [ "$WARM_GIB" -gt 0 ]; then
+  log "warming $WARM_GIB GiB of RAM via /dev/shm"
+  dd if=/dev/zero of=/dev/shm/ramdiskfs-bench-warm bs=1M count=$((WARM_GIB * 1024)) status=none
+  rm -f /dev/shm/ramdiskfs-bench-warm
+fi
 echo "target,job,MiB_s,IOPS" > "$OUT/results.csv"
 echo "target,idle_rss_mib,filled_rss_mib,after_punch_rss_mib" > "$OUT/memory.csv"
 build_ramdiskfs || exit 1
