@@ -56,9 +56,4 @@ final class PendingSignals implements SignalSink {
             t.onShutdown();
         }
     }
-
-    /** True when a signal came before there was anything to deliver it to. */
-    synchronized boolean hasEarlySignal() {
-        return !early.isEmpty();
-    }
 }
