@@ -98,25 +98,47 @@ class CommandLineRefusalsIT {
         assertRefused(args, odd4k + " is 4608 bytes, not a multiple of the sector size 4096");
     }
 
-    /** Root reads any file, so the jar runs as nobody (setpriv) against an image only root may read. */
+    /**
+     * Root reads any file, so the jar runs as nobody (setpriv) against an image only root may read.
+     * The jar, its lib/ and the image go to a fresh world-traversable directory under /tmp: the
+     * checkout itself may sit in a directory nobody cannot enter (mktemp -d makes mode 700), and
+     * then nobody could not even start the jar or see the image.
+     */
     @Test
     void memdiffOverAnUnreadableImage() throws IOException {
-        Path image = Data.random(disks.testDir().resolve("secret.raw"), 4096, 9);
-        Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("rw-------"));
-        Path mp = disks.newMountPoint();
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m", "-jar", CliProcess.jar().toString()));
-        cmd.addAll(memdiff(image));
-        cmd.add(mp.toString());
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "ramdiskfs-as-nobody-");
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path jar = Files.copy(CliProcess.jar(), dir.resolve(CliProcess.jar().getFileName()));
+            Path lib = Files.createDirectory(dir.resolve("lib"));
+            try (var deps = Files.list(CliProcess.jar().resolveSibling("lib"))) {
+                for (Path dep : (Iterable<Path>) deps::iterator) {
+                    Files.copy(dep, lib.resolve(dep.getFileName()));
+                }
+            }
+            Path image = Data.random(dir.resolve("secret.raw"), 4096, 9);
+            Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("rw-------"));
+            Path mp = disks.newMountPoint();
+            List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m", "-jar", jar.toString()));
+            cmd.addAll(memdiff(image));
+            cmd.add(mp.toString());
 
-        Cmd.Result r = Cmd.run(EXIT, cmd);
+            Cmd.Result r = Cmd.run(EXIT, cmd);
 
-        assertEquals(2, r.exitCode(), r.describe());
-        List<String> lines = Tools.lines(r.stderr());
-        assertEquals(1, lines.size(), "exactly one line on stderr\n" + r.describe());
-        assertTrue(lines.get(0).startsWith("ramdiskfs: ") && lines.get(0).contains(image + " is not readable"), r.describe());
-        assertFalse(MountInfo.isMounted(mp));
-        assertTrue(FuseRequirement.isRoot(), "the test itself runs as root");
+            assertEquals(2, r.exitCode(), r.describe());
+            List<String> lines = Tools.lines(r.stderr());
+            assertEquals(1, lines.size(), "exactly one line on stderr\n" + r.describe());
+            assertTrue(lines.get(0).startsWith("ramdiskfs: ") && lines.get(0).contains(image + " is not readable"), r.describe());
+            assertFalse(MountInfo.isMounted(mp));
+            assertTrue(FuseRequirement.isRoot(), "the test itself runs as root");
+        } finally {
+            try (var all = Files.walk(dir)) {
+                for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     private static List<String> memdiff(Path image) {
