@@ -5,7 +5,8 @@
 # Usage:  sudo bench/run.sh                  # SIZE=1G, 10 s per timed job
 #         SIZE=256M RUNTIME=3 bench/run.sh   # a quick look
 # Env:    SIZE, RUNTIME (timed jobs, s), WARM_GIB (RAM touched first; default 4), SEQ_CAP (cap on one-pass jobs, s), TARGETS (subset of
-#         "tmpfs c_memfile ramdiskfs noxattr memdiff"; noxattr = ramdiskfs --no-xattr), OUT (results dir; default bench/results/<stamp>),
+#         "tmpfs c_memfile ramdiskfs pagecache serialwrites noxattr memdiff"; pagecache = ramdiskfs --page-cache,
+#         serialwrites = without FOPEN_PARALLEL_DIRECT_WRITES, noxattr = --page-cache --no-xattr), OUT (results dir; default bench/results/<stamp>),
 #         CFUSE_SRC (path of cfuse-memfile.c; default ../shared/bench/cfuse-memfile.c).
 # Writes OUT/results.csv, OUT/table.md, OUT/chart.svg and copies them to bench/results/latest/.
 # Every mount, process and file it creates is removed at the end, also on Ctrl-C.
@@ -80,7 +81,11 @@ warm_up() {
   rm -f "$MNT/warmup"
 }
 setup_ramdiskfs() { start_ramdiskfs -d "disk0=$SIZE" -d warmup=64M && FILE=$MNT/disk0 && warm_up; }
-setup_noxattr() { start_ramdiskfs --no-xattr -d "disk0=$SIZE" -d warmup=64M && FILE=$MNT/disk0 && warm_up; }
+setup_noxattr() { start_ramdiskfs --page-cache --no-xattr -d "disk0=$SIZE" -d warmup=64M && FILE=$MNT/disk0 && warm_up; }
+setup_pagecache() { start_ramdiskfs --page-cache -d "disk0=$SIZE" -d warmup=64M && FILE=$MNT/disk0 && warm_up; }
+setup_serialwrites() {
+  JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.parallelWrites=false" start_ramdiskfs -d "disk0=$SIZE" -d warmup=64M && FILE=$MNT/disk0 && warm_up
+}
 setup_memdiff() {
   local base=/dev/shm/ramdiskfs-bench-base.img
   log "memdiff: writing a $SIZE base image on /dev/shm"

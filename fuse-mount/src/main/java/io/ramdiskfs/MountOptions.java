@@ -18,10 +18,16 @@ import java.util.Set;
  * @param allowOther  let other users reach the mount ({@code -o allow_other})
  * @param xattrs      answer {@code getxattr} with the {@code user.ramdiskfs.*} attributes. The
  *                    kernel then asks for {@code security.capability} before every write, one
- *                    more round trip per write; without it, it asks once and never again.
+ *                    more round trip per buffered write when the page cache is on; without it, it
+ *                    asks once and never again.
+ * @param pageCache   serve the disks through the kernel's page cache instead of {@code direct_io}.
+ *                    Off by default: the data already lives in RAM, a second copy in the page
+ *                    cache doubles the memory a disk costs, and the cached write path is slower
+ *                    (a copy into the cache plus a {@code security.capability} lookup per write,
+ *                    and one writer at a time). On, shared writable {@code mmap} works.
  */
 public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
-        boolean readOnly, boolean allowOther, boolean xattrs) {
+        boolean readOnly, boolean allowOther, boolean xattrs, boolean pageCache) {
     public static final int DEFAULT_SECTOR_SIZE = 512;
 
     public MountOptions {
@@ -43,7 +49,12 @@ public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sect
 
     public MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
             boolean readOnly, boolean allowOther) {
-        this(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, true);
+        this(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, true, false);
+    }
+
+    public MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
+            boolean readOnly, boolean allowOther, boolean xattrs) {
+        this(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, false);
     }
 
     /** Half of the machine's physical memory: the default budget. */
@@ -57,32 +68,36 @@ public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sect
 
     /** Options with defaults: 512-byte sectors, half the RAM, writable, no allow_other. */
     public static MountOptions of(Path mountPoint, List<DiskDefinition> disks) {
-        return new MountOptions(mountPoint, disks, DEFAULT_SECTOR_SIZE, defaultMemoryLimit(), false, false, true);
+        return new MountOptions(mountPoint, disks, DEFAULT_SECTOR_SIZE, defaultMemoryLimit(), false, false, true, false);
     }
 
     public MountOptions withSectorSize(int n) {
-        return new MountOptions(mountPoint, disks, n, memoryLimit, readOnly, allowOther, xattrs);
+        return new MountOptions(mountPoint, disks, n, memoryLimit, readOnly, allowOther, xattrs, pageCache);
     }
 
     public MountOptions withMemoryLimit(long bytes) {
-        return new MountOptions(mountPoint, disks, sectorSize, bytes, readOnly, allowOther, xattrs);
+        return new MountOptions(mountPoint, disks, sectorSize, bytes, readOnly, allowOther, xattrs, pageCache);
     }
 
     public MountOptions withReadOnly(boolean ro) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, ro, allowOther, xattrs);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, ro, allowOther, xattrs, pageCache);
     }
 
     public MountOptions withAllowOther(boolean allow) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allow, xattrs);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allow, xattrs, pageCache);
     }
 
     public MountOptions withDisk(DiskDefinition disk) {
         List<DiskDefinition> more = new ArrayList<>(disks);
         more.add(disk);
-        return new MountOptions(mountPoint, more, sectorSize, memoryLimit, readOnly, allowOther, xattrs);
+        return new MountOptions(mountPoint, more, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache);
     }
 
     public MountOptions withXattrs(boolean on) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, on);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, on, pageCache);
+    }
+
+    public MountOptions withPageCache(boolean on) {
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, on);
     }
 }

@@ -75,7 +75,8 @@ public final class RamDiskFs implements AutoCloseable {
         }
         FuseSession session;
         try {
-            session = FuseSession.start(mp, dir, fuseArguments(options), options.xattrs(), workerThreads(), MOUNT_TIMEOUT_MILLIS);
+            session = FuseSession.start(mp, dir, fuseArguments(options), options.xattrs(), parallelWrites(options), workerThreads(),
+                    MOUNT_TIMEOUT_MILLIS);
         } catch (MountException e) {
             dir.closeAll();
             throw e;
@@ -106,6 +107,15 @@ public final class RamDiskFs implements AutoCloseable {
         return Integer.getInteger("ramdiskfs.threads", 4);
     }
 
+    /**
+     * Writes to one disk run in parallel whenever it is opened for direct I/O (the default);
+     * {@code -Dramdiskfs.parallelWrites=false} restores the kernel's one-writer-at-a-time, to
+     * measure the difference.
+     */
+    static boolean parallelWrites(MountOptions options) {
+        return !options.pageCache() && Boolean.parseBoolean(System.getProperty("ramdiskfs.parallelWrites", "true"));
+    }
+
     static LayeredDisk build(DiskDefinition d, MountOptions options, MemoryBudget budget, ChunkAllocator allocator) {
         boolean ro = d.readOnly() || options.readOnly();
         if (!d.isMemdiff()) {
@@ -117,7 +127,10 @@ public final class RamDiskFs implements AutoCloseable {
 
     /**
      * The libfuse arguments. {@code big_writes} and {@code max_write=131072} take writes in 128 KiB
-     * requests instead of 4 KiB pages; {@code default_permissions} lets the kernel check modes.
+     * requests instead of 4 KiB pages; {@code default_permissions} lets the kernel check modes;
+     * {@code direct_io} (unless {@link MountOptions#pageCache()}) sends every read and write
+     * straight to the disk: no second copy of a RAM disk in the page cache, no copy through it,
+     * and no {@code security.capability} lookup before each write (docs/performance.md).
      */
     static List<String> fuseArguments(MountOptions options) {
         List<String> o = new ArrayList<>();
@@ -129,6 +142,9 @@ public final class RamDiskFs implements AutoCloseable {
         }
         if (options.readOnly()) {
             sb.append(",ro");
+        }
+        if (!options.pageCache()) {
+            sb.append(",direct_io");
         }
         String extra = System.getProperty("ramdiskfs.fuseopts", "");
         if (!extra.isEmpty()) {

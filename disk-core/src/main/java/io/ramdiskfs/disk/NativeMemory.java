@@ -78,6 +78,18 @@ public final class NativeMemory {
         return U.getLong(address);
     }
 
+    public static void putLong(long address, long value) {
+        U.putLong(address, value);
+    }
+
+    public static int getInt(long address) {
+        return U.getInt(address);
+    }
+
+    public static void putInt(long address, int value) {
+        U.putInt(address, value);
+    }
+
     public static byte getByte(Object base, long offset) {
         return U.getByte(base, offset);
     }

@@ -66,9 +66,13 @@ public final class CliOptions {
     @Option(names = "--allow-other", description = "Let other users use the mount (-o allow_other; needs user_allow_other in /etc/fuse.conf when not root).")
     boolean allowOther;
 
-    @Option(names = "--no-xattr", description = "Do not serve the user.ramdiskfs.* attributes. The kernel then stops asking"
-            + " for security.capability before every write: about 1.7x the 4 KiB random-write IOPS (docs/performance.md).")
+    @Option(names = "--no-xattr", description = "Do not serve the user.ramdiskfs.* attributes. Only matters with --page-cache,"
+            + " where the kernel otherwise asks for security.capability before every write (docs/performance.md).")
     boolean noXattr;
+
+    @Option(names = "--page-cache", description = "Serve the disks through the kernel page cache (shared writable mmap works)"
+            + " instead of direct I/O. Costs a second copy of the data in the cache and slower writes (docs/performance.md).")
+    boolean pageCache;
 
     @Option(names = {"-v", "--verbose"}, description = "Log at debug level; -vv: trace.")
     boolean[] verbose = new boolean[0];
@@ -122,7 +126,7 @@ public final class CliOptions {
         }
         Path mp = workingDir.resolve(mountPoint == null ? DEFAULT_MOUNT_POINT : mountPoint).toAbsolutePath().normalize();
         try {
-            return new MountOptions(mp, defs, sector, limit, readOnly, allowOther, !noXattr);
+            return new MountOptions(mp, defs, sector, limit, readOnly, allowOther, !noXattr, pageCache);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage()); // checked above; kept so nothing escapes as a stack trace
         }

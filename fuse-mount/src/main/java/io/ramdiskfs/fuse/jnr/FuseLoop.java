@@ -1,6 +1,7 @@
 package io.ramdiskfs.fuse.jnr;
 
 import io.ramdiskfs.MountException;
+import io.ramdiskfs.disk.NativeMemory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +52,12 @@ final class FuseLoop {
 
         int fuse_session_exited(Pointer se);
 
+        int fuse_chan_fd(Pointer ch);
+
+        Pointer fuse_chan_new(Pointer ops, int fd, @size_t long bufsize, Pointer data);
+
+        void fuse_chan_destroy(Pointer ch);
+
         void fuse_session_exit(Pointer se);
     }
 
@@ -62,14 +69,17 @@ final class FuseLoop {
     private final Pointer session;
     private final Pointer channel;
     private final long bufferSize;
+    /** Processes OPEN/CREATE when files are opened for direct I/O; null with the page cache. */
+    private final OpenReplyChannel openChannel;
     private final List<Thread> workers = new ArrayList<>();
 
-    private FuseLoop(Pointer fuse, Pointer mountpointOut) {
+    private FuseLoop(Pointer fuse, Pointer mountpointOut, boolean parallelWrites) {
         this.fuse = fuse;
         this.mountpointOut = mountpointOut;
         this.session = lib.fuse_get_session(fuse);
         this.channel = lib.fuse_session_next_chan(session, null);
         this.bufferSize = lib.fuse_chan_bufsize(channel);
+        this.openChannel = parallelWrites ? OpenReplyChannel.beside(lib, channel) : null;
     }
 
     static LibFuse2 library() {
@@ -88,9 +98,12 @@ final class FuseLoop {
     /**
      * Mounts (parsing {@code args} as {@code fuse_main} would) and starts {@code threads} workers.
      *
-     * @param args libfuse arguments after the mount point, e.g. {@code -o big_writes}
+     * @param args           libfuse arguments after the mount point, e.g. {@code -o big_writes}
+     * @param parallelWrites amend open replies with {@code FOPEN_PARALLEL_DIRECT_WRITES}
+     *                       ({@link OpenReplyChannel}); only meaningful with {@code direct_io}
      */
-    static FuseLoop start(FuseOperations ops, Path mountPoint, List<String> args, int threads) throws MountException {
+    static FuseLoop start(FuseOperations ops, Path mountPoint, List<String> args, int threads, boolean parallelWrites)
+            throws MountException {
         LibFuse2 l = library();
         List<String> argv = new ArrayList<>(List.of("ramdiskfs", "-f", mountPoint.toString()));
         argv.addAll(args);
@@ -103,7 +116,13 @@ final class FuseLoop {
             throw new MountException("libfuse could not mount " + mountPoint
                     + " (see its message above; is /dev/fuse there and fusermount installed?)");
         }
-        FuseLoop loop = new FuseLoop(fuse, mountpointOut);
+        FuseLoop loop;
+        try {
+            loop = new FuseLoop(fuse, mountpointOut, parallelWrites);
+        } catch (LinkageError | RuntimeException e) {
+            l.fuse_teardown(fuse, mountpointOut.getPointer(0));
+            throw new MountException("could not set up the FUSE channel at " + mountPoint + ": " + e.getMessage(), e);
+        }
         for (int i = 0; i < threads; i++) {
             Thread t = new Thread(loop::work, "fuse-worker-" + i);
             loop.workers.add(t);
@@ -129,7 +148,11 @@ final class FuseLoop {
                 lib.fuse_session_exit(session);
                 break;
             }
-            lib.fuse_session_process(session, buf, res, chp.getPointer(0));
+            Pointer ch = chp.getPointer(0);
+            if (openChannel != null && OpenReplyChannel.wants(NativeMemory.getInt(buf.address() + 4))) {
+                ch = openChannel.channel(); // fuse_in_header.opcode sits at byte 4
+            }
+            lib.fuse_session_process(session, buf, res, ch);
         }
     }
 
@@ -149,6 +172,9 @@ final class FuseLoop {
         }
         synchronized (this) {
             if (mountpointOut.getPointer(0) != null) {
+                if (openChannel != null) {
+                    openChannel.destroy(lib);
+                }
                 lib.fuse_teardown(fuse, mountpointOut.getPointer(0));
                 mountpointOut.putPointer(0, null);
             }

@@ -39,10 +39,12 @@ public final class FuseSession {
     /**
      * Mounts and waits until the mount is live.
      *
-     * @param options libfuse arguments, e.g. {@code ["-o", "big_writes,max_write=131072"]}
+     * @param options        libfuse arguments, e.g. {@code ["-o", "big_writes,max_write=131072"]}
+     * @param parallelWrites let writes to one file run concurrently (needs {@code direct_io} in
+     *                       {@code options}; see {@link OpenReplyChannel})
      */
     public static FuseSession start(Path mountPoint, DiskDirectory dir, List<String> options, boolean xattrs,
-            int threads, long timeoutMillis) throws MountException {
+            boolean parallelWrites, int threads, long timeoutMillis) throws MountException {
         JnrFuseAdapter adapter;
         try {
             adapter = new JnrFuseAdapter(dir, xattrs);
@@ -51,7 +53,7 @@ public final class FuseSession {
             throw new MountException("libfuse.so.2 could not be loaded (install the Debian packages fuse and libfuse2): "
                     + e.getMessage(), e);
         }
-        FuseSession s = new FuseSession(mountPoint, adapter, FuseLoop.start(adapter.operations(), mountPoint, options, threads));
+        FuseSession s = new FuseSession(mountPoint, adapter, FuseLoop.start(adapter.operations(), mountPoint, options, threads, parallelWrites));
         s.reaper.start();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (true) {
