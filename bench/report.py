@@ -20,7 +20,9 @@ JOBS = [
     ("randwrite-4jobs", "rand W 4k, 4 jobs", "IOPS"),
 ]
 NAMES = {"tmpfs": "tmpfs (limit)", "c_memfile": "C libfuse2 memfile", "ramdiskfs": "ramdiskfs",
-         "noxattr": "ramdiskfs --no-xattr", "memdiff": "ramdiskfs memdiff"}
+         "noxattr": "--page-cache --no-xattr", "memdiff": "ramdiskfs memdiff",
+         "pagecache": "ramdiskfs --page-cache", "serialwrites": "without parallel writes",
+         "memdiffcopy": "memdiff, image reads copied"}
 
 vals = {}
 targets = []
@@ -62,8 +64,12 @@ if "ramdiskfs" in targets and "tmpfs" in targets:
     ratios.append(("ramdiskfs / tmpfs", "ramdiskfs", "tmpfs"))
 if "noxattr" in targets and "c_memfile" in targets:
     ratios.append(("--no-xattr / C memfile", "noxattr", "c_memfile"))
+if "pagecache" in targets and "ramdiskfs" in targets:
+    ratios.append(("ramdiskfs / --page-cache", "ramdiskfs", "pagecache"))
 if "memdiff" in targets and "ramdiskfs" in targets:
     ratios.append(("memdiff / ramdiskfs", "memdiff", "ramdiskfs"))
+if "memdiffcopy" in targets and "ramdiskfs" in targets:
+    ratios.append(("memdiff copied / ramdiskfs", "memdiffcopy", "ramdiskfs"))
 print(head + "".join(" | " + r[0] for r in ratios) + " |")
 print("|---|---|" + "---|" * (len(targets) + len(ratios)))
 for j, label, unit in JOBS:
@@ -88,7 +94,7 @@ if os.path.exists(mem):
 base = "c_memfile" if "c_memfile" in targets else targets[0]
 targets = [t for t in targets if t != "tmpfs" or base == "tmpfs"]
 colors = {"tmpfs": "#9e9e9e", "c_memfile": "#5c6bc0", "ramdiskfs": "#2e7d32", "noxattr": "#1b5e20",
-          "memdiff": "#81c784"}
+          "memdiff": "#81c784", "pagecache": "#fbc02d", "serialwrites": "#ef6c00", "memdiffcopy": "#c5e1a5"}
 W, H, left, top, bottom = 900, 420, 60, 40, 90
 plot_h = H - top - bottom
 group_w = (W - left - 20) / len(JOBS)

@@ -5,8 +5,9 @@
 # Usage:  sudo bench/run.sh                  # SIZE=1G, 10 s per timed job
 #         SIZE=256M RUNTIME=3 bench/run.sh   # a quick look
 # Env:    SIZE, RUNTIME (timed jobs, s), WARM_GIB (RAM touched first; default 4), SEQ_CAP (cap on one-pass jobs, s), TARGETS (subset of
-#         "tmpfs c_memfile ramdiskfs pagecache serialwrites noxattr memdiff"; pagecache = ramdiskfs --page-cache,
-#         serialwrites = without FOPEN_PARALLEL_DIRECT_WRITES, noxattr = --page-cache --no-xattr), OUT (results dir; default bench/results/<stamp>),
+#         "tmpfs c_memfile ramdiskfs pagecache serialwrites noxattr memdiff memdiffcopy"; pagecache = ramdiskfs
+#         --page-cache, serialwrites = without FOPEN_PARALLEL_DIRECT_WRITES, noxattr = --page-cache --no-xattr,
+#         memdiffcopy = memdiff with image reads copied through Java instead of spliced), OUT (results dir; default bench/results/<stamp>),
 #         CFUSE_SRC (path of cfuse-memfile.c; default ../shared/bench/cfuse-memfile.c).
 # Writes OUT/results.csv, OUT/table.md, OUT/chart.svg and copies them to bench/results/latest/.
 # Every mount, process and file it creates is removed at the end, also on Ctrl-C.
@@ -88,10 +89,13 @@ setup_serialwrites() {
 }
 setup_memdiff() {
   local base=/dev/shm/ramdiskfs-bench-base.img
-  log "memdiff: writing a $SIZE base image on /dev/shm"
-  dd if=/dev/urandom of=$base bs=1M count=$(( $(numfmt --from=iec "$SIZE") >> 20 )) status=none
+  if [ ! -f $base ]; then
+    log "memdiff: writing a $SIZE base image on /dev/shm"
+    dd if=/dev/urandom of=$base bs=1M count=$(( $(numfmt --from=iec "$SIZE") >> 20 )) status=none
+  fi
   start_ramdiskfs -d "disk0=memdiff:$base" -d warmup=64M && FILE=$MNT/disk0 && warm_up
 }
+setup_memdiffcopy() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.imageReads=false" setup_memdiff; }
 
 # job NAME : runs bench/jobs/NAME.fio against $FILE, appends "target,job,MiB/s,IOPS" to the CSV
 job() {
@@ -127,7 +131,7 @@ for CUR in $TARGETS; do
   log "== $CUR"
   if ! "setup_$CUR"; then log "$CUR: setup failed, skipped"; stop; continue; fi
   idle=$([ -n "$PIDS" ] && rss_mib $PIDS || echo -)
-  if [ "$CUR" = memdiff ]; then
+  if [ "$CUR" = memdiff ] || [ "$CUR" = memdiffcopy ]; then
     # Reads first, so they fall through to the image; then the writes land in RAM.
     for j in $READS $WRITES $RANDW; do job "$j"; done
   else

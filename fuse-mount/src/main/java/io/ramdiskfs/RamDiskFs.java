@@ -75,8 +75,8 @@ public final class RamDiskFs implements AutoCloseable {
         }
         FuseSession session;
         try {
-            session = FuseSession.start(mp, dir, fuseArguments(options), options.xattrs(), parallelWrites(options), workerThreads(),
-                    MOUNT_TIMEOUT_MILLIS);
+            session = FuseSession.start(mp, dir, fuseArguments(options), options.xattrs(), parallelWrites(options),
+                    imageReads(options), workerThreads(), MOUNT_TIMEOUT_MILLIS);
         } catch (MountException e) {
             dir.closeAll();
             throw e;
@@ -116,6 +116,17 @@ public final class RamDiskFs implements AutoCloseable {
         return !options.pageCache() && Boolean.parseBoolean(System.getProperty("ramdiskfs.parallelWrites", "true"));
     }
 
+    /**
+     * Reads that fall through to a memdiff image are handed to libfuse as the image file, which
+     * it splices into the kernel: one copy instead of two. Only mounts with a memdiff disk use it
+     * (a RAM-only mount keeps the plain read path); {@code -Dramdiskfs.imageReads=false} turns it
+     * off, to measure the difference.
+     */
+    static boolean imageReads(MountOptions options) {
+        return options.disks().stream().anyMatch(DiskDefinition::isMemdiff)
+                && Boolean.parseBoolean(System.getProperty("ramdiskfs.imageReads", "true"));
+    }
+
     static LayeredDisk build(DiskDefinition d, MountOptions options, MemoryBudget budget, ChunkAllocator allocator) {
         boolean ro = d.readOnly() || options.readOnly();
         if (!d.isMemdiff()) {
@@ -145,6 +156,9 @@ public final class RamDiskFs implements AutoCloseable {
         }
         if (!options.pageCache()) {
             sb.append(",direct_io");
+        }
+        if (imageReads(options)) {
+            sb.append(",splice_write");
         }
         String extra = System.getProperty("ramdiskfs.fuseopts", "");
         if (!extra.isEmpty()) {

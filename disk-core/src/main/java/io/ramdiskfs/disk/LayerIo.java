@@ -68,6 +68,14 @@ public interface LayerIo extends LayerSource, AutoCloseable {
         throw new DiskException(DiskError.UNSUPPORTED, kind() + " layer cannot be resized");
     }
 
+    /**
+     * False only when this layer certainly holds none of {@code [sector, sector + count)}, so a
+     * read of the range passes through it untouched. True when unsure: the default.
+     */
+    default boolean holdsAny(long sector, long count) {
+        return true;
+    }
+
     /** Data memory this layer holds right now, in bytes. */
     long committedBytes();
 

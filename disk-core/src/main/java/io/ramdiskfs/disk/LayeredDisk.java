@@ -246,6 +246,27 @@ public final class LayeredDisk implements AutoCloseable {
         }
     }
 
+    /**
+     * The bottom layer, when a read of {@code [sector, sector + count)} would come from it alone:
+     * every layer above holds none of the range, the range lies within the sectors the bottom
+     * layer shows, and no read cache waits to be filled. Null otherwise, and always for a
+     * one-layer disk. The front end uses it to hand such a read to the image file directly
+     * (splice). The answer is a snapshot: a write that lands meanwhile races with the read as
+     * any overlapping write does.
+     */
+    public LayerIo fallsThroughTo(long sector, long count) {
+        int bottom = layers.length - 1;
+        if (bottom == 0 || readCacheIndex >= 0 || count <= 0 || sector < 0 || sector > visible[bottom] - count) {
+            return null;
+        }
+        for (int i = 0; i < bottom; i++) {
+            if (layers[i].holdsAny(sector, count)) {
+                return null;
+            }
+        }
+        return layers[bottom];
+    }
+
     /** Afterwards {@code [sector, sector + count)} reads as zeros. */
     public void unmap(long sector, long count) throws DiskException {
         checkWritable();

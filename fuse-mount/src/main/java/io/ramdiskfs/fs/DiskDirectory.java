@@ -5,6 +5,7 @@ import io.ramdiskfs.disk.DiskException;
 import io.ramdiskfs.disk.LayerIo;
 import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.MemoryBudget;
+import io.ramdiskfs.disk.file.FileLayer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,6 +186,23 @@ public final class DiskDirectory {
 
     public int read(long fh, long offset, Object base, long address, int size) throws FsException, DiskException {
         return file(fh).disk().bytes().read(offset, base, address, size);
+    }
+
+    /**
+     * The image file that alone holds the bytes a read of {@code [offset, offset + size)} would
+     * return (clamped to the disk's size): a memdiff disk whose RAM layer holds none of the
+     * sectors involved. A raw image maps disk byte N to file byte N, so the caller may read the
+     * file there instead. Null when any byte would come from elsewhere, or nothing is left to read.
+     */
+    public FileLayer imageUnder(long fh, long offset, int size) throws FsException {
+        LayeredDisk disk = file(fh).disk();
+        long end = Math.min(disk.sizeBytes(), offset + size);
+        if (offset < 0 || offset >= end) {
+            return null;
+        }
+        int ss = disk.sectorSize();
+        long first = offset / ss;
+        return disk.fallsThroughTo(first, (end + ss - 1) / ss - first) instanceof FileLayer image ? image : null;
     }
 
     /** Writes at any offset; a write past the end grows the disk to a whole sector. */

@@ -83,6 +83,44 @@ class LayeringIT {
         assertImageUntouched();
     }
 
+    /**
+     * Reads served straight from the image (splice) and reads copied through the RAM layer must
+     * agree with the model byte for byte, at any offset and length: ranges wholly in the image,
+     * wholly in written chunks, straddling both, and running past the end.
+     */
+    @Test
+    void readsAtAnyOffsetAgreeWithTheModelWhereverTheBytesLive() throws IOException {
+        RamDiskFs fs = disks.mount(DiskDefinition.memdiff("vm", image));
+        Path vm = fs.mountPoint().resolve("vm");
+        Path patch = Data.random(tmp.resolve("patch"), MiB, 63);
+        Tools.dd("if=" + patch, "of=" + vm, "bs=4k", "seek=1000", "count=40", "conv=notrunc").assertOk();
+        Data.copyRange(patch, 0, expected, 1000 * 4096L, 40 * 4096);
+        Tools.punchHole(vm, 5 * MiB + 512, 3 * 512);
+        Data.zeroAt(expected, 5 * MiB + 512, 3 * 512);
+
+        java.util.Random random = new java.util.Random(64);
+        byte[] want = Files.readAllBytes(expected);
+        try (var ch = java.nio.channels.FileChannel.open(vm)) {
+            for (int i = 0; i < 400; i++) {
+                long at = i < 20 ? IMAGE_SIZE - 1 - random.nextInt(300 * 1024) : (long) (random.nextDouble() * IMAGE_SIZE);
+                int len = 1 + random.nextInt(i % 2 == 0 ? 4096 : 300 * 1024);
+                java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(len);
+                while (got.hasRemaining() && ch.read(got, at + got.position()) > 0) {
+                    // a read past the end stops short
+                }
+                int expectLen = (int) Math.min(len, IMAGE_SIZE - at);
+                assertEquals(expectLen, got.position(), "bytes read at " + at + " asking " + len);
+                for (int k = 0; k < expectLen; k++) {
+                    if (got.get(k) != want[(int) at + k]) {
+                        throw new AssertionError("read of " + len + " at " + at + ": byte " + (at + k) + " is " + got.get(k)
+                                + ", expected " + want[(int) at + k]);
+                    }
+                }
+            }
+        }
+        assertImageUntouched();
+    }
+
     @Test
     void twoDisksOverTheSameImageDoNotSeeEachOthersWrites() throws IOException {
         RamDiskFs fs = disks.mount(DiskDefinition.memdiff("a", image), DiskDefinition.memdiff("b", image));

@@ -180,6 +180,25 @@ public final class RamLayer implements LayerIo {
         }
     }
 
+    /**
+     * No lock: a chunk slot is either null (nothing held, and the sectors fall through) or not;
+     * the answer may be stale by the time the caller acts, which {@link LayerIo#holdsAny} allows.
+     * Sectors at or past zero-after count as held, since this layer answers zeros for them.
+     */
+    @Override
+    public boolean holdsAny(long sector, long count) {
+        long end = sector + count;
+        if (sector < 0 || count <= 0 || end > sectorCount || end > zeroAfter) {
+            return true;
+        }
+        for (long c = sector >>> chunkShift, last = (end - 1) >>> chunkShift; c <= last; c++) {
+            if (table.get(c) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Under a stripe lock: the layer is open and the piece still lies within it. */
     private void checkLive(long sector, long count, long pieceEnd) throws DiskException {
         if (closed) {

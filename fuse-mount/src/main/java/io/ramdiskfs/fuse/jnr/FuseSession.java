@@ -29,6 +29,7 @@ public final class FuseSession {
         this.reaper = new Thread(() -> {
             try {
                 loop.join();
+                adapter.closeCallbacks();
                 exit.complete(0);
             } catch (Throwable t) {
                 exit.completeExceptionally(t);
@@ -42,12 +43,15 @@ public final class FuseSession {
      * @param options        libfuse arguments, e.g. {@code ["-o", "big_writes,max_write=131072"]}
      * @param parallelWrites let writes to one file run concurrently (needs {@code direct_io} in
      *                       {@code options}; see {@link OpenReplyChannel})
+     * @param imageReads     serve reads that fall through to a memdiff image from the file
+     *                       itself (wants {@code splice_write} in {@code options}; see
+     *                       {@link RawDataCallbacks})
      */
     public static FuseSession start(Path mountPoint, DiskDirectory dir, List<String> options, boolean xattrs,
-            boolean parallelWrites, int threads, long timeoutMillis) throws MountException {
+            boolean parallelWrites, boolean imageReads, int threads, long timeoutMillis) throws MountException {
         JnrFuseAdapter adapter;
         try {
-            adapter = new JnrFuseAdapter(dir, xattrs);
+            adapter = new JnrFuseAdapter(dir, xattrs, imageReads);
             FuseLoop.library();
         } catch (LinkageError | RuntimeException e) {
             throw new MountException("libfuse.so.2 could not be loaded (install the Debian packages fuse and libfuse2): "

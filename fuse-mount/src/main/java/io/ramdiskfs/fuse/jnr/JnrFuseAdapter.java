@@ -29,11 +29,15 @@ final class JnrFuseAdapter extends FuseStubFS {
 
     private final DiskDirectory dir;
     private final long rootTimeNanos = DiskDirectory.wallClockNanos();
-    private final Object rawCallbacks;
+    private final RawDataCallbacks rawCallbacks;
 
-    JnrFuseAdapter(DiskDirectory dir, boolean xattrs) {
+    /**
+     * @param imageReads let reads that fall through to a memdiff image go to libfuse as the
+     *                   file itself ({@link RawDataCallbacks}); wants {@code -o splice_write}
+     */
+    JnrFuseAdapter(DiskDirectory dir, boolean xattrs, boolean imageReads) {
         this.dir = dir;
-        this.rawCallbacks = RawDataCallbacks.install(fuseOperations, dir, this);
+        this.rawCallbacks = RawDataCallbacks.install(fuseOperations, dir, this, imageReads);
         // flag_utime_omit_ok (bit 2 of the flags word that follows bmap): without it libfuse2
         // drops a utimens that sets only one of the two times (touch -m, touch -a).
         var ops = jnr.ffi.Struct.getMemory(fuseOperations);
@@ -44,6 +48,11 @@ final class JnrFuseAdapter extends FuseStubFS {
             jnr.ffi.Struct.getMemory(fuseOperations).putAddress(fuseOperations.getxattr.offset(), 0L);
             jnr.ffi.Struct.getMemory(fuseOperations).putAddress(fuseOperations.listxattr.offset(), 0L);
         }
+    }
+
+    /** Releases what the callbacks hold (image descriptors); once the loop has ended. */
+    void closeCallbacks() {
+        rawCallbacks.close();
     }
 
     @Override

@@ -18,8 +18,16 @@ import jnr.ffi.types.size_t;
  * address space is reserved in {@link #ARENA_BYTES} arenas ({@code MAP_NORESERVE}: no memory
  * until touched) and never unmapped; freed chunks are dropped from RAM and reused.
  *
+ * <p>Fresh arena memory is faulted in {@link #POPULATE_BYTES} at a time with
+ * {@code MADV_POPULATE_WRITE} (Linux 5.14+) as the arena's bump pointer enters each block: one
+ * system call instead of 512 page faults taken one by one in the middle of the copy. Measured in
+ * C on this VM (1 GiB, 128 KiB copies): first fill 2,550 MiB/s page by page, 3,500 MiB/s
+ * populated per 2 MiB. (Transparent huge pages were slower still, 410-780 MiB/s, and would let
+ * khugepaged fill punched holes back in, so arenas stay on 4 KiB pages.) The cost: at most one
+ * block per arena resident ahead of use.
+ *
  * <p>Allocation and freeing take this object's monitor: they happen once per 64 KiB chunk, not
- * per request.
+ * per request. Populating happens outside it.
  */
 public final class MmapChunkAllocator implements ChunkAllocator {
     static final long ARENA_BYTES = 256L << 20;
@@ -29,6 +37,9 @@ public final class MmapChunkAllocator implements ChunkAllocator {
     private static final int MAP_ANONYMOUS = 0x20;
     private static final int MAP_NORESERVE = 0x4000;
     private static final int MADV_DONTNEED = 4;
+    private static final int MADV_POPULATE_WRITE = 23;
+    static final long POPULATE_BYTES = 2L << 20;
+    private static final long FRESH = 1;
 
     /** The libc calls used here (pointers as {@code Pointer}: jnr-ffi mangles raw addresses here). */
     public interface LibC {
@@ -44,6 +55,8 @@ public final class MmapChunkAllocator implements ChunkAllocator {
     private long arenaEnd;
     private long[] free = new long[1024];
     private int freeCount;
+    /** Cleared when the kernel refuses {@code MADV_POPULATE_WRITE} (before 5.14): pages then fault one by one. */
+    private volatile boolean populate = true;
 
     private MmapChunkAllocator(LibC libc, int chunkBytes) {
         this.libc = libc;
@@ -56,7 +69,21 @@ public final class MmapChunkAllocator implements ChunkAllocator {
     }
 
     @Override
-    public synchronized long allocate(int bytes) {
+    public long allocate(int bytes) {
+        long taken = take(bytes);
+        long address = taken & ~FRESH;
+        if (taken != address && populate && address % POPULATE_BYTES == 0) {
+            // The bump pointer entered a new block, and the next chunks of this arena come from
+            // it: fault it all in now. Never for reused chunks, whose block may hold freed ones.
+            if (libc.madvise(Pointer.wrap(runtime, address), POPULATE_BYTES, MADV_POPULATE_WRITE) != 0) {
+                populate = false;
+            }
+        }
+        return address;
+    }
+
+    /** A chunk address, with {@link #FRESH} set when it comes from the bump pointer (chunks are page aligned). */
+    private synchronized long take(int bytes) {
         if (bytes != chunkBytes) {
             throw new IllegalArgumentException("this allocator hands out chunks of " + chunkBytes + " bytes, not " + bytes);
         }
@@ -74,7 +101,7 @@ public final class MmapChunkAllocator implements ChunkAllocator {
         }
         long address = arenaNext;
         arenaNext += chunkBytes;
-        return address;
+        return address | FRESH;
     }
 
     @Override

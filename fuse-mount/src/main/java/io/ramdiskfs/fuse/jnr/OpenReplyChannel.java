@@ -2,15 +2,12 @@ package io.ramdiskfs.fuse.jnr;
 
 import io.ramdiskfs.disk.NativeMemory;
 import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.Delegate;
-import jnr.ffi.annotations.SaveError;
 import jnr.ffi.types.intptr_t;
 import jnr.ffi.types.size_t;
-import jnr.ffi.types.ssize_t;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,14 +46,7 @@ final class OpenReplyChannel {
         int send(@intptr_t long channel, @intptr_t long iov, @size_t long count);
     }
 
-    /** The one libc call the hook needs. */
-    public interface LibC {
-        @SaveError
-        @ssize_t
-        long writev(int fd, @intptr_t long iov, int count);
-    }
-
-    private final LibC libc;
+    private final Libc libc = Libc.get();
     private final Runtime runtime = Runtime.getSystemRuntime();
     private final int fd;
     // Held so the closure stays reachable for as long as libfuse may call it.
@@ -65,7 +55,6 @@ final class OpenReplyChannel {
     private final Pointer channel;
 
     private OpenReplyChannel(FuseLoop.LibFuse2 fuse, Pointer original) {
-        this.libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
         this.fd = fuse.fuse_chan_fd(original);
         // struct fuse_chan_ops { receive; send; destroy; } - libfuse copies it into the channel.
         this.ops = Memory.allocateDirect(runtime, 3L * runtime.addressSize(), true);

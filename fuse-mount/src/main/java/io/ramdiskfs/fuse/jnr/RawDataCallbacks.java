@@ -1,6 +1,7 @@
 package io.ramdiskfs.fuse.jnr;
 
 import io.ramdiskfs.disk.NativeMemory;
+import io.ramdiskfs.disk.file.FileLayer;
 import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.fs.ErrnoMapper;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,12 @@ final class RawDataCallbacks {
         int write(@intptr_t long path, @intptr_t long buf, @size_t long size, @off_t long offset, @intptr_t long fi);
     }
 
+    /** {@code read_buf} with every pointer as a raw address. */
+    public interface RawReadBuf {
+        @Delegate
+        int readBuf(@intptr_t long path, @intptr_t long bufp, @size_t long size, @off_t long offset, @intptr_t long fi);
+    }
+
     /** {@code getxattr} with every pointer as a raw address. */
     public interface RawGetxattr {
         @Delegate
@@ -41,6 +48,17 @@ final class RawDataCallbacks {
 
     private static final byte[] OURS = DiskDirectory.XATTR_PREFIX.getBytes(StandardCharsets.UTF_8);
     private static final int ENODATA = 61;
+    private static final int ENOMEM = 12;
+    // struct fuse_bufvec { size_t count, idx, off; struct fuse_buf buf[1]; } with
+    // struct fuse_buf { size_t size; enum fuse_buf_flags flags; void *mem; int fd; off_t pos; }
+    private static final int BUFVEC_BYTES = 64;
+    private static final int BUF_SIZE = 24;
+    private static final int BUF_FLAGS = 32;
+    private static final int BUF_MEM = 40;
+    private static final int BUF_FD = 48;
+    private static final int BUF_POS = 56;
+    private static final int FUSE_BUF_IS_FD = 1 << 1;
+    private static final int FUSE_BUF_FD_SEEK = 1 << 2;
 
     private final DiskDirectory dir;
     private final long fhOffset;
@@ -49,6 +67,9 @@ final class RawDataCallbacks {
     private final RawRead read = this::read;
     private final RawWrite write = this::write;
     private final RawGetxattr getxattr = this::getxattr;
+    private final RawReadBuf readBuf = this::readBuf;
+    private final Libc libc = Libc.get();
+    private final ImageDescriptors images = new ImageDescriptors();
 
     private RawDataCallbacks(DiskDirectory dir, JnrFuseAdapter adapter) {
         this.dir = dir;
@@ -57,11 +78,21 @@ final class RawDataCallbacks {
         this.fhOffset = FuseFileInfo.of(jnr.ffi.Memory.allocateDirect(rt, 128)).fh.offset();
     }
 
-    /** Replaces the read and write entries of {@code ops}; returns what must stay reachable. */
-    static Object install(FuseOperations ops, DiskDirectory dir, JnrFuseAdapter adapter) {
+    /**
+     * Replaces the read, write and getxattr entries of {@code ops}; returns what must stay
+     * reachable and be closed after the loop ends.
+     *
+     * @param imageReads serve reads with {@code read_buf}, handing those that fall through to a
+     *                   memdiff image to libfuse as the file itself (spliced with
+     *                   {@code -o splice_write}) instead of copying them through Java
+     */
+    static RawDataCallbacks install(FuseOperations ops, DiskDirectory dir, JnrFuseAdapter adapter, boolean imageReads) {
         RawDataCallbacks c = new RawDataCallbacks(dir, adapter);
         var closures = Runtime.getSystemRuntime().getClosureManager();
         var memory = Struct.getMemory(ops);
+        if (imageReads) {
+            memory.putPointer(ops.read_buf.offset(), closures.getClosurePointer(RawReadBuf.class, c.readBuf));
+        }
         memory.putPointer(ops.read.offset(), closures.getClosurePointer(RawRead.class, c.read));
         memory.putPointer(ops.write.offset(), closures.getClosurePointer(RawWrite.class, c.write));
         memory.putPointer(ops.getxattr.offset(), closures.getClosurePointer(RawGetxattr.class, c.getxattr));
@@ -92,6 +123,55 @@ final class RawDataCallbacks {
         } catch (Throwable t) {
             return ErrnoMapper.fail("read", cString(path), offset, size, t);
         }
+    }
+
+    /**
+     * A read as libfuse's {@code read_buf}: when every byte asked for would come from a memdiff
+     * disk's image, the answer is that file at that offset (one copy, kernel to kernel, with
+     * splice); otherwise the disk copies into a buffer allocated here, as libfuse's own
+     * {@code read} path does. libfuse frees both the vector and its memory.
+     */
+    private int readBuf(long path, long bufp, long size, long offset, long fi) {
+        long vec = 0;
+        long mem = 0;
+        try {
+            long fh = NativeMemory.getLong(fi + fhOffset);
+            int n = (int) Math.min(size, Integer.MAX_VALUE);
+            FileLayer image = dir.imageUnder(fh, offset, n);
+            int fd = image == null ? -1 : images.of(image);
+            vec = libc.malloc(BUFVEC_BYTES);
+            if (vec == 0) {
+                return -ENOMEM;
+            }
+            NativeMemory.zero(null, vec, BUFVEC_BYTES);
+            NativeMemory.putLong(vec, 1); // count
+            if (fd >= 0) {
+                long available = Math.max(0, Math.min(n, dir.file(fh).disk().sizeBytes() - offset));
+                NativeMemory.putLong(vec + BUF_SIZE, available);
+                NativeMemory.putInt(vec + BUF_FLAGS, FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+                NativeMemory.putInt(vec + BUF_FD, fd);
+                NativeMemory.putLong(vec + BUF_POS, offset);
+            } else {
+                mem = libc.malloc(Math.max(n, 1));
+                if (mem == 0) {
+                    libc.free(vec);
+                    return -ENOMEM;
+                }
+                NativeMemory.putLong(vec + BUF_MEM, mem);
+                NativeMemory.putLong(vec + BUF_SIZE, dir.read(fh, offset, null, mem, n));
+            }
+            NativeMemory.putLong(bufp, vec);
+            return 0;
+        } catch (Throwable t) {
+            libc.free(mem);
+            libc.free(vec);
+            return ErrnoMapper.fail("read", cString(path), offset, size, t);
+        }
+    }
+
+    /** Closes what {@link #readBuf} opened; call once no request can arrive any more. */
+    void close() {
+        images.close();
     }
 
     private int write(long path, long buf, long size, long offset, long fi) {
