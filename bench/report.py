@@ -130,9 +130,11 @@ for gi, (j, label, unit) in enumerate(JOBS):
                    % (x + bar_w / 2, top + plot_h - h - 4, x + bar_w / 2, top + plot_h - h - 4, fmt(v)))
     svg.append('<text x="%.1f" y="%d" text-anchor="middle">%s</text>' % (x0 + group_w * 0.4, top + plot_h + 15, label))
     svg.append('<text x="%.1f" y="%d" text-anchor="middle" fill="#666">%s</text>' % (x0 + group_w * 0.4, top + plot_h + 28, unit))
+# Legend: up to four entries a row, two rows.
 for ti, t in enumerate(targets):
-    x = left + ti * 165
-    svg.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>' % (x, H - 30, colors.get(t, "#333")))
-    svg.append('<text x="%d" y="%d">%s</text>' % (x + 16, H - 20, NAMES.get(t, t)))
+    x = left + (ti % 4) * 205
+    y = H - 42 + (ti // 4) * 18
+    svg.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>' % (x, y, colors.get(t, "#333")))
+    svg.append('<text x="%d" y="%d">%s</text>' % (x + 16, y + 10, NAMES.get(t, t)))
 svg.append("</svg>")
 open(os.path.join(out, "chart.svg"), "w").write("\n".join(svg))
