@@ -2,6 +2,7 @@ package io.ramdiskfs.fuse.jnr;
 
 import io.ramdiskfs.disk.ram.ChunkAllocator;
 import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.off_t;
@@ -19,12 +20,15 @@ import jnr.ffi.types.size_t;
  * until touched) and never unmapped; freed chunks are dropped from RAM and reused.
  *
  * <p>Fresh arena memory is faulted in {@link #POPULATE_BYTES} at a time with
- * {@code MADV_POPULATE_WRITE} (Linux 5.14+) as the arena's bump pointer enters each block: one
- * system call instead of 512 page faults taken one by one in the middle of the copy. Measured in
- * C on this VM (1 GiB, 128 KiB copies): first fill 2,550 MiB/s page by page, 3,500 MiB/s
- * populated per 2 MiB. (Transparent huge pages were slower still, 410-780 MiB/s, and would let
- * khugepaged fill punched holes back in, so arenas stay on 4 KiB pages.) The cost: at most one
- * block per arena resident ahead of use.
+ * {@code MADV_POPULATE_WRITE} (Linux 5.14+): one system call instead of 512 page faults taken one
+ * by one in the middle of a copy. Measured in C on this VM (1 GiB, 128 KiB copies): first fill
+ * 2,550 MiB/s page by page, 3,500 MiB/s populated per 2 MiB. (Transparent huge pages were slower
+ * still, 410-780 MiB/s, and would let khugepaged fill punched holes back in, so arenas stay on
+ * 4 KiB pages.) A background thread ({@link #warm}) keeps up to {@link #AHEAD_BYTES} populated
+ * ahead of the arena's bump pointer, so a first fill finds its memory ready; a request that
+ * outruns it populates its block itself. The cost: at most {@link #AHEAD_BYTES} resident ahead
+ * of use, none before the first write. Only blocks no chunk has been handed out of are populated
+ * in the background, so freed (dropped) chunks are not faulted back in.
  *
  * <p>Allocation and freeing take this object's monitor: they happen once per 64 KiB chunk, not
  * per request. Populating happens outside it.
@@ -40,6 +44,8 @@ public final class MmapChunkAllocator implements ChunkAllocator {
     private static final int MADV_POPULATE_WRITE = 23;
     static final long POPULATE_BYTES = 2L << 20;
     private static final long FRESH = 1;
+    static final long AHEAD_BYTES = 3 * POPULATE_BYTES;
+    private static final long WARMER_IDLE_NANOS = 10_000_000_000L;
 
     /** The libc calls used here (pointers as {@code Pointer}: jnr-ffi mangles raw addresses here). */
     public interface LibC {
@@ -57,6 +63,10 @@ public final class MmapChunkAllocator implements ChunkAllocator {
     private int freeCount;
     /** Cleared when the kernel refuses {@code MADV_POPULATE_WRITE} (before 5.14): pages then fault one by one. */
     private volatile boolean populate = true;
+    /** Blocks of the current arena below this are populated or being populated. Guarded by this. */
+    private long populatedEnd;
+    /** The background populating thread, while it lives. Guarded by this. */
+    private Thread warmer;
 
     private MmapChunkAllocator(LibC libc, int chunkBytes) {
         this.libc = libc;
@@ -72,12 +82,10 @@ public final class MmapChunkAllocator implements ChunkAllocator {
     public long allocate(int bytes) {
         long taken = take(bytes);
         long address = taken & ~FRESH;
-        if (taken != address && populate && address % POPULATE_BYTES == 0) {
-            // The bump pointer entered a new block, and the next chunks of this arena come from
-            // it: fault it all in now. Never for reused chunks, whose block may hold freed ones.
-            if (libc.madvise(Pointer.wrap(runtime, address), POPULATE_BYTES, MADV_POPULATE_WRITE) != 0) {
-                populate = false;
-            }
+        if (taken != address && populate && address % POPULATE_BYTES == 0 && claim(address)) {
+            // The bump pointer entered a block the warmer has not reached: populate it here.
+            // Never for reused chunks, whose block may hold freed ones.
+            populate(address);
         }
         return address;
     }
@@ -98,10 +106,73 @@ public final class MmapChunkAllocator implements ChunkAllocator {
             }
             arenaNext = a;
             arenaEnd = a + ARENA_BYTES;
+            populatedEnd = a;
         }
         long address = arenaNext;
         arenaNext += chunkBytes;
+        if (populate && populatedEnd < Math.min(arenaNext + AHEAD_BYTES, arenaEnd)) {
+            wakeWarmer();
+        }
         return address | FRESH;
+    }
+
+    /** Under the monitor: claims the block at {@code block} for the caller unless it is populated. */
+    private synchronized boolean claim(long block) {
+        if (block < populatedEnd) {
+            return false;
+        }
+        populatedEnd = block + POPULATE_BYTES;
+        return true;
+    }
+
+    private void populate(long block) {
+        if (libc.madvise(Pointer.wrap(runtime, block), POPULATE_BYTES, MADV_POPULATE_WRITE) != 0) {
+            populate = false;
+        }
+    }
+
+    /** Under the monitor. */
+    private void wakeWarmer() {
+        if (warmer == null) {
+            warmer = new Thread(this::warm, "ramdiskfs-chunk-warmer");
+            warmer.setDaemon(true);
+            warmer.start();
+        } else {
+            LockSupport.unpark(warmer);
+        }
+    }
+
+    /**
+     * The background thread: populates the next untouched block while the bump pointer is within
+     * {@link #AHEAD_BYTES} of it; parks when ahead; ends after a while with nothing to do.
+     */
+    private void warm() {
+        long idleSince = System.nanoTime();
+        while (true) {
+            long block = nextBlockToWarm();
+            if (block != 0) {
+                populate(block);
+                idleSince = System.nanoTime();
+                continue;
+            }
+            synchronized (this) {
+                if (System.nanoTime() - idleSince > WARMER_IDLE_NANOS || !populate) {
+                    warmer = null;
+                    return;
+                }
+            }
+            LockSupport.parkNanos(this, WARMER_IDLE_NANOS);
+        }
+    }
+
+    /** Claims the next block to populate in the background, or returns 0 when far enough ahead. */
+    private synchronized long nextBlockToWarm() {
+        long block = Math.max(populatedEnd, (arenaNext + POPULATE_BYTES - 1) & -POPULATE_BYTES);
+        if (!populate || block + POPULATE_BYTES > arenaEnd || block >= arenaNext + AHEAD_BYTES) {
+            return 0;
+        }
+        populatedEnd = block + POPULATE_BYTES;
+        return block;
     }
 
     @Override
