@@ -190,6 +190,14 @@ class CliTest {
     }
 
     @Test
+    void directIoByDefaultAndThePageCacheOnRequest() {
+        assertEquals(0, run());
+        assertFalse(mounted.pageCache(), "the default mount serves files with direct_io");
+        assertEquals(0, run("--page-cache"));
+        assertTrue(mounted.pageCache());
+    }
+
+    @Test
     void readOnlyAndAllowOther() {
         assertEquals(0, run("--read-only", "--allow-other"));
         assertTrue(mounted.readOnly());
