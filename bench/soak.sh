@@ -61,8 +61,12 @@ trap 'cleanup; exit 130' INT TERM
 trap cleanup EXIT
 
 log "starting ramdiskfs at $MNT (log: $DIR/ramdiskfs.log)"
+# Job control on for this one start: a script's background job otherwise inherits SIGINT as
+# ignored, and ramdiskfs rightly warns about that (the soak stops it with SIGTERM anyway).
+set -m
 "$RAMDISKFS" --memory-limit "$MEMORY_LIMIT" -d "shared=$((WORKERS * REGION_MIB))M" "$MNT" >"$DIR/ramdiskfs.log" 2>&1 &
 PID=$!
+set +m
 for _ in $(seq 600); do is_live && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.2; done
 is_live || { log "ramdiskfs did not mount"; cat "$DIR/ramdiskfs.log" >&2; exit 1; }
 
