@@ -81,19 +81,19 @@ warm_up() {
       --ioengine=psync --output=/dev/null >/dev/null 2>&1
   rm -f "$MNT/warmup"
 }
-setup_ramdiskfs() { start_ramdiskfs -d "disk0=$SIZE" -d warmup=64M && FILE=$MNT/disk0 && warm_up; }
-setup_noxattr() { start_ramdiskfs --page-cache --no-xattr -d "disk0=$SIZE" -d warmup=64M && FILE=$MNT/disk0 && warm_up; }
-setup_pagecache() { start_ramdiskfs --page-cache -d "disk0=$SIZE" -d warmup=64M && FILE=$MNT/disk0 && warm_up; }
-setup_serialwrites() {
-  JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.parallelWrites=false" start_ramdiskfs -d "disk0=$SIZE" -d warmup=64M && FILE=$MNT/disk0 && warm_up
-}
+# serve DISK0_SPEC [OPTIONS...]: ramdiskfs with disk0 and a warm-up disk, JIT warmed, FILE set
+serve() { local spec=$1; shift; start_ramdiskfs "$@" -d "disk0=$spec" -d warmup=64M && FILE=$MNT/disk0 && warm_up; }
+setup_ramdiskfs() { serve "$SIZE"; }
+setup_noxattr() { serve "$SIZE" --page-cache --no-xattr; }
+setup_pagecache() { serve "$SIZE" --page-cache; }
+setup_serialwrites() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.parallelWrites=false" serve "$SIZE"; }
 setup_memdiff() {
   local base=/dev/shm/ramdiskfs-bench-base.img
   if [ ! -f $base ]; then
     log "memdiff: writing a $SIZE base image on /dev/shm"
     dd if=/dev/urandom of=$base bs=1M count=$(( $(numfmt --from=iec "$SIZE") >> 20 )) status=none
   fi
-  start_ramdiskfs -d "disk0=memdiff:$base" -d warmup=64M && FILE=$MNT/disk0 && warm_up
+  serve "memdiff:$base"
 }
 setup_memdiffcopy() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.imageReads=false" setup_memdiff; }
 

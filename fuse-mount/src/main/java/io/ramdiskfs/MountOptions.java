@@ -52,11 +52,6 @@ public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sect
         this(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, true, false);
     }
 
-    public MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
-            boolean readOnly, boolean allowOther, boolean xattrs) {
-        this(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, false);
-    }
-
     /** Half of the machine's physical memory: the default budget. */
     public static long defaultMemoryLimit() {
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();

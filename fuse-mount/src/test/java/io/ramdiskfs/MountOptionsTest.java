@@ -55,7 +55,7 @@ class MountOptionsTest {
     @ValueSource(ints = {0, -512, 256, 511, 1000, 1536, 3000, 131072, Integer.MIN_VALUE})
     void aBadSectorSizeIsRefusedNamingIt(int size) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new MountOptions(MP, List.of(), size, 1 << 20, false, false, true));
+                () -> new MountOptions(MP, List.of(), size, 1 << 20, false, false, true, false));
         assertTrue(e.getMessage().contains(Integer.toString(size)), e.getMessage());
     }
 
@@ -87,7 +87,7 @@ class MountOptionsTest {
 
     @Test
     void withersChangeOneFieldAndKeepTheRest() {
-        MountOptions o = new MountOptions(MP, List.of(DiskDefinition.ram("a", 512)), 4096, 1 << 20, false, false, true);
+        MountOptions o = new MountOptions(MP, List.of(DiskDefinition.ram("a", 512)), 4096, 1 << 20, false, false, true, false);
         MountOptions ro = o.withReadOnly(true);
         assertTrue(ro.readOnly());
         assertEquals(4096, ro.sectorSize());

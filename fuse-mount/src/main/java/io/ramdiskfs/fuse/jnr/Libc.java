@@ -1,12 +1,18 @@
 package io.ramdiskfs.fuse.jnr;
 
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.types.intptr_t;
+import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
-/** The libc calls the FUSE glue makes with raw addresses (loaded once, shared). */
+/**
+ * The libc calls the FUSE glue makes (loaded once, shared). Addresses are raw {@code long}s,
+ * except for {@code mmap} and {@code madvise}, which take {@code Pointer}s: jnr-ffi mangles raw
+ * addresses there.
+ */
 public interface Libc {
     /** {@code O_RDONLY | O_CLOEXEC}. */
     int O_RDONLY_CLOEXEC = 0x80000;
@@ -15,6 +21,10 @@ public interface Libc {
     long malloc(@size_t long size);
 
     void free(@intptr_t long address);
+
+    Pointer mmap(Pointer addr, @size_t long length, int prot, int flags, int fd, @off_t long offset);
+
+    int madvise(Pointer addr, @size_t long length, int advice);
 
     @SaveError
     int open(String path, int flags);

@@ -3,10 +3,7 @@ package io.ramdiskfs.fuse.jnr;
 import io.ramdiskfs.disk.ram.ChunkAllocator;
 import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
-import jnr.ffi.types.off_t;
-import jnr.ffi.types.size_t;
 
 /**
  * Chunk memory carved from large anonymous mappings, given back to the kernel with
@@ -47,14 +44,7 @@ public final class MmapChunkAllocator implements ChunkAllocator {
     static final long AHEAD_BYTES = 3 * POPULATE_BYTES;
     private static final long WARMER_IDLE_NANOS = 10_000_000_000L;
 
-    /** The libc calls used here (pointers as {@code Pointer}: jnr-ffi mangles raw addresses here). */
-    public interface LibC {
-        Pointer mmap(Pointer addr, @size_t long length, int prot, int flags, int fd, @off_t long offset);
-
-        int madvise(Pointer addr, @size_t long length, int advice);
-    }
-
-    private final LibC libc;
+    private final Libc libc;
     private final jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getSystemRuntime();
     private final int chunkBytes;
     private long arenaNext;
@@ -68,14 +58,14 @@ public final class MmapChunkAllocator implements ChunkAllocator {
     /** The background populating thread, while it lives. Guarded by this. */
     private Thread warmer;
 
-    private MmapChunkAllocator(LibC libc, int chunkBytes) {
+    private MmapChunkAllocator(Libc libc, int chunkBytes) {
         this.libc = libc;
         this.chunkBytes = chunkBytes;
     }
 
     /** An allocator for chunks of {@code chunkBytes} (a multiple of the page size). */
     public static MmapChunkAllocator create(int chunkBytes) {
-        return new MmapChunkAllocator(LibraryLoader.create(LibC.class).failImmediately().load("c"), chunkBytes);
+        return new MmapChunkAllocator(Libc.get(), chunkBytes);
     }
 
     @Override
