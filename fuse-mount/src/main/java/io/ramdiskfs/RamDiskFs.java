@@ -8,6 +8,7 @@ import io.ramdiskfs.disk.ram.ChunkAllocator;
 import io.ramdiskfs.disk.ram.RamLayer;
 import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.fuse.jnr.FuseSession;
+import io.ramdiskfs.fuse.jnr.Serving;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,8 +76,7 @@ public final class RamDiskFs implements AutoCloseable {
         }
         FuseSession session;
         try {
-            session = FuseSession.start(mp, dir, fuseArguments(options), options.xattrs(), parallelWrites(options),
-                    imageReads(options), workerThreads(), MOUNT_TIMEOUT_MILLIS);
+            session = FuseSession.start(mp, dir, fuseArguments(options), serving(options), MOUNT_TIMEOUT_MILLIS);
         } catch (MountException e) {
             dir.closeAll();
             throw e;
@@ -105,6 +105,20 @@ public final class RamDiskFs implements AutoCloseable {
      */
     static int workerThreads() {
         return Integer.getInteger("ramdiskfs.threads", 4);
+    }
+
+    static Serving serving(MountOptions options) {
+        return new Serving(options.xattrs(), parallelWrites(options), imageReads(options), maxRequestBytes(),
+                workerThreads());
+    }
+
+    /**
+     * The largest read or write request: 1 MiB, so that a synchronous 1 MiB direct read or write
+     * is one round trip through the daemon instead of eight (docs/performance.md, section 8);
+     * {@code -Dramdiskfs.maxRequest=131072} keeps libfuse2's 128 KiB, to measure the difference.
+     */
+    static int maxRequestBytes() {
+        return Integer.getInteger("ramdiskfs.maxRequest", Serving.MAX_REQUEST_BYTES);
     }
 
     /**
@@ -138,7 +152,8 @@ public final class RamDiskFs implements AutoCloseable {
 
     /**
      * The libfuse arguments. {@code big_writes} and {@code max_write=131072} take writes in 128 KiB
-     * requests instead of 4 KiB pages; {@code default_permissions} lets the kernel check modes;
+     * requests instead of 4 KiB pages (libfuse2 caps {@code max_write} there; the init reply then
+     * raises it to {@link #maxRequestBytes}, and {@code max_read} lets reads follow); {@code default_permissions} lets the kernel check modes;
      * {@code direct_io} (unless {@link MountOptions#pageCache()}) sends every read and write
      * straight to the disk: no second copy of a RAM disk in the page cache, no copy through it,
      * and no {@code security.capability} lookup before each write (docs/performance.md).
@@ -146,7 +161,8 @@ public final class RamDiskFs implements AutoCloseable {
     static List<String> fuseArguments(MountOptions options) {
         List<String> o = new ArrayList<>();
         o.add("-o");
-        StringBuilder sb = new StringBuilder("big_writes,max_write=131072,max_read=131072,default_permissions"
+        StringBuilder sb = new StringBuilder("big_writes,max_write=131072,max_read=" + maxRequestBytes()
+                + ",default_permissions"
                 + ",subtype=ramdiskfs,fsname=ramdiskfs");
         if (options.allowOther()) {
             sb.append(",allow_other");

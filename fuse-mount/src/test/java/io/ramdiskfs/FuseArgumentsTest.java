@@ -23,7 +23,7 @@ class FuseArgumentsTest {
     @Test
     void aRamMountIsServedWithDirectIoAndBigRequests() {
         List<String> o = options(MountOptions.of(MP, List.of(RAM)));
-        assertTrue(o.containsAll(List.of("big_writes", "max_write=131072", "max_read=131072", "default_permissions",
+        assertTrue(o.containsAll(List.of("big_writes", "max_write=131072", "max_read=1048576", "default_permissions",
                 "direct_io")), o.toString());
         assertFalse(o.contains("splice_write"), "no image to splice from: " + o);
         assertTrue(RamDiskFs.parallelWrites(MountOptions.of(MP, List.of(RAM))));

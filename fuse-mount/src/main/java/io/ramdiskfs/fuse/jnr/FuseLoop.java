@@ -32,6 +32,8 @@ final class FuseLoop {
     private static final Logger log = LoggerFactory.getLogger(FuseLoop.class);
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
+    /** Header room in a request buffer beyond the largest write, as libfuse keeps it. */
+    static final int HEADROOM = 4096;
 
     /** The libfuse2 entry points behind {@code fuse_main}, which jnr-fuse does not expose. */
     public interface LibFuse2 {
@@ -68,18 +70,26 @@ final class FuseLoop {
     private final Pointer mountpointOut;
     private final Pointer session;
     private final Pointer channel;
+    /** Each worker's request buffer: room for the largest write plus its headers. */
     private final long bufferSize;
     /** Processes OPEN/CREATE when files are opened for direct I/O; null with the page cache. */
     private final OpenReplyChannel openChannel;
+    /** Processes INIT to ask for requests larger than 128 KiB; null when not wanted. */
+    private final InitReplyChannel initChannel;
     private final List<Thread> workers = new ArrayList<>();
 
-    private FuseLoop(Pointer fuse, Pointer mountpointOut, boolean parallelWrites) {
+    private FuseLoop(Pointer fuse, Pointer mountpointOut, boolean parallelWrites, int maxRequestBytes) {
         this.fuse = fuse;
         this.mountpointOut = mountpointOut;
         this.session = lib.fuse_get_session(fuse);
         this.channel = lib.fuse_session_next_chan(session, null);
-        this.bufferSize = lib.fuse_chan_bufsize(channel);
+        long libfuseBuffer = lib.fuse_chan_bufsize(channel);
         this.openChannel = parallelWrites ? OpenReplyChannel.beside(lib, channel) : null;
+        // The kernel refuses a read of /dev/fuse into a buffer smaller than max_write plus 80
+        // bytes of headers, so the buffers grow with the request size; libfuse keeps 4 KiB.
+        this.initChannel = maxRequestBytes + HEADROOM > libfuseBuffer
+                ? InitReplyChannel.beside(lib, channel, maxRequestBytes) : null;
+        this.bufferSize = Math.max(libfuseBuffer, (long) maxRequestBytes + HEADROOM);
     }
 
     static LibFuse2 library() {
@@ -98,12 +108,14 @@ final class FuseLoop {
     /**
      * Mounts (parsing {@code args} as {@code fuse_main} would) and starts {@code threads} workers.
      *
-     * @param args           libfuse arguments after the mount point, e.g. {@code -o big_writes}
-     * @param parallelWrites amend open replies with {@code FOPEN_PARALLEL_DIRECT_WRITES}
-     *                       ({@link OpenReplyChannel}); only meaningful with {@code direct_io}
+     * @param args            libfuse arguments after the mount point, e.g. {@code -o big_writes}
+     * @param parallelWrites  amend open replies with {@code FOPEN_PARALLEL_DIRECT_WRITES}
+     *                        ({@link OpenReplyChannel}); only meaningful with {@code direct_io}
+     * @param maxRequestBytes the largest read or write request to ask the kernel for; above
+     *                        libfuse2's 128 KiB the init reply is amended ({@link InitReplyChannel})
      */
-    static FuseLoop start(FuseOperations ops, Path mountPoint, List<String> args, int threads, boolean parallelWrites)
-            throws MountException {
+    static FuseLoop start(FuseOperations ops, Path mountPoint, List<String> args, int threads, boolean parallelWrites,
+            int maxRequestBytes) throws MountException {
         LibFuse2 l = library();
         List<String> argv = new ArrayList<>(List.of("ramdiskfs", "-f", mountPoint.toString()));
         argv.addAll(args);
@@ -118,7 +130,7 @@ final class FuseLoop {
         }
         FuseLoop loop;
         try {
-            loop = new FuseLoop(fuse, mountpointOut, parallelWrites);
+            loop = new FuseLoop(fuse, mountpointOut, parallelWrites, maxRequestBytes);
         } catch (LinkageError | RuntimeException e) {
             l.fuse_teardown(fuse, mountpointOut.getPointer(0));
             throw new MountException("could not set up the FUSE channel at " + mountPoint + ": " + e.getMessage(), e);
@@ -149,8 +161,12 @@ final class FuseLoop {
                 break;
             }
             Pointer ch = chp.getPointer(0);
-            if (openChannel != null && OpenReplyChannel.wants(NativeMemory.getInt(buf.address() + 4))) {
-                ch = openChannel.channel(); // fuse_in_header.opcode sits at byte 4
+            int opcode = NativeMemory.getInt(buf.address() + 4); // fuse_in_header.opcode
+            if (openChannel != null && OpenReplyChannel.wants(opcode)) {
+                ch = openChannel.channel();
+            } else if (initChannel != null && opcode == InitReplyChannel.FUSE_INIT
+                    && InitReplyChannel.wants(buf.address(), res)) {
+                ch = initChannel.channel();
             }
             lib.fuse_session_process(session, buf, res, ch);
         }
@@ -174,6 +190,9 @@ final class FuseLoop {
             if (mountpointOut.getPointer(0) != null) {
                 if (openChannel != null) {
                     openChannel.destroy(lib);
+                }
+                if (initChannel != null) {
+                    initChannel.destroy(lib);
                 }
                 lib.fuse_teardown(fuse, mountpointOut.getPointer(0));
                 mountpointOut.putPointer(0, null);

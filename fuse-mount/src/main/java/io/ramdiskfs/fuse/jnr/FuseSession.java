@@ -40,24 +40,20 @@ public final class FuseSession {
     /**
      * Mounts and waits until the mount is live.
      *
-     * @param options        libfuse arguments, e.g. {@code ["-o", "big_writes,max_write=131072"]}
-     * @param parallelWrites let writes to one file run concurrently (needs {@code direct_io} in
-     *                       {@code options}; see {@link OpenReplyChannel})
-     * @param imageReads     serve reads that fall through to a memdiff image from the file
-     *                       itself (wants {@code splice_write} in {@code options}; see
-     *                       {@link RawDataCallbacks})
+     * @param options libfuse arguments, e.g. {@code ["-o", "big_writes,max_write=131072"]}
      */
-    public static FuseSession start(Path mountPoint, DiskDirectory dir, List<String> options, boolean xattrs,
-            boolean parallelWrites, boolean imageReads, int threads, long timeoutMillis) throws MountException {
+    public static FuseSession start(Path mountPoint, DiskDirectory dir, List<String> options, Serving serving,
+            long timeoutMillis) throws MountException {
         JnrFuseAdapter adapter;
         try {
-            adapter = new JnrFuseAdapter(dir, xattrs, imageReads);
+            adapter = new JnrFuseAdapter(dir, serving.xattrs(), serving.imageReads());
             FuseLoop.library();
         } catch (LinkageError | RuntimeException e) {
             throw new MountException("libfuse.so.2 could not be loaded (install the Debian packages fuse and libfuse2): "
                     + e.getMessage(), e);
         }
-        FuseSession s = new FuseSession(mountPoint, adapter, FuseLoop.start(adapter.operations(), mountPoint, options, threads, parallelWrites));
+        FuseSession s = new FuseSession(mountPoint, adapter, FuseLoop.start(adapter.operations(), mountPoint, options,
+                serving.threads(), serving.parallelWrites(), serving.maxRequestBytes()));
         s.reaper.start();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (true) {

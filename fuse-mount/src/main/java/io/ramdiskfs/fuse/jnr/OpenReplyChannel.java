@@ -1,19 +1,11 @@
 package io.ramdiskfs.fuse.jnr;
 
 import io.ramdiskfs.disk.NativeMemory;
-import jnr.ffi.LastError;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
-import jnr.ffi.annotations.Delegate;
-import jnr.ffi.types.intptr_t;
-import jnr.ffi.types.size_t;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A second libfuse channel on the same {@code /dev/fuse} descriptor, through which only
- * {@code OPEN} and {@code CREATE} requests are processed: its send hook adds
+ * The {@link HookedChannel} through which only {@code OPEN} and {@code CREATE} requests are
+ * processed: its send hook adds
  * {@code FOPEN_PARALLEL_DIRECT_WRITES} to a successful reply before writing it to the kernel.
  *
  * <p>Why: the kernel takes a file's inode lock exclusively for every write unless the open reply
@@ -24,9 +16,7 @@ import org.slf4j.LoggerFactory;
  * Concurrent writes to one disk are safe: {@code DiskBytes} orders overlapping writes with its
  * own range locks.
  */
-final class OpenReplyChannel {
-    private static final Logger log = LoggerFactory.getLogger(OpenReplyChannel.class);
-
+final class OpenReplyChannel extends HookedChannel {
     static final int FUSE_OPEN = 14;
     static final int FUSE_CREATE = 35;
     static final int FOPEN_DIRECT_IO = 1;
@@ -38,32 +28,9 @@ final class OpenReplyChannel {
     /** Offset of {@code open_flags} in {@code struct fuse_open_out} (after the 8-byte fh). */
     private static final int OPEN_FLAGS = 8;
     private static final int IOVEC = 16;
-    private static final int ENOENT = 2;
-
-    /** {@code send} of {@code struct fuse_chan_ops}, with raw addresses. */
-    public interface Send {
-        @Delegate
-        int send(@intptr_t long channel, @intptr_t long iov, @size_t long count);
-    }
-
-    private final Libc libc = Libc.get();
-    private final Runtime runtime = Runtime.getSystemRuntime();
-    private final int fd;
-    // Held so the closure stays reachable for as long as libfuse may call it.
-    private final Send send = this::send;
-    private final Pointer ops;
-    private final Pointer channel;
 
     private OpenReplyChannel(FuseLoop.LibFuse2 fuse, Pointer original) {
-        this.fd = fuse.fuse_chan_fd(original);
-        // struct fuse_chan_ops { receive; send; destroy; } - libfuse copies it into the channel.
-        this.ops = Memory.allocateDirect(runtime, 3L * runtime.addressSize(), true);
-        ops.putPointer(0, original.getPointer(0)); // the kernel channel's receive, never called here
-        ops.putPointer(runtime.addressSize(), runtime.getClosureManager().getClosurePointer(Send.class, send));
-        this.channel = fuse.fuse_chan_new(ops, fd, fuse.fuse_chan_bufsize(original), null);
-        if (channel == null || channel.address() == 0) {
-            throw new IllegalStateException("fuse_chan_new failed for descriptor " + fd);
-        }
+        super(fuse, original);
     }
 
     /** A channel beside {@code original} (libfuse's channel of the mount), on its descriptor. */
@@ -76,31 +43,15 @@ final class OpenReplyChannel {
         return opcode == FUSE_OPEN || opcode == FUSE_CREATE;
     }
 
-    Pointer channel() {
-        return channel;
+    @Override
+    protected long deliver(long iov, int count) {
+        amend(iov, count);
+        return libc.writev(fd, iov, count);
     }
 
-    /** Releases the channel (not the descriptor, which belongs to libfuse's channel). */
-    void destroy(FuseLoop.LibFuse2 fuse) {
-        fuse.fuse_chan_destroy(channel);
-    }
-
-    private int send(long ch, long iov, long count) {
-        try {
-            amend(iov, (int) count);
-            long n = libc.writev(fd, iov, (int) count);
-            if (n < 0) {
-                int errno = LastError.getLastError(runtime);
-                if (errno != ENOENT) { // ENOENT: the request was interrupted; nobody waits for it
-                    log.warn("writing an open reply to /dev/fuse failed with errno {}", errno);
-                }
-                return -errno;
-            }
-            return 0;
-        } catch (Throwable t) {
-            log.error("sending an open reply failed", t);
-            return -5; // EIO: libfuse then releases the handle it just opened
-        }
+    @Override
+    protected String what() {
+        return "an open reply";
     }
 
     /**

@@ -1,0 +1,129 @@
+package io.ramdiskfs.fuse.jnr;
+
+import io.ramdiskfs.disk.NativeMemory;
+import jnr.ffi.Pointer;
+
+/**
+ * The {@link HookedChannel} through which the {@code INIT} request alone is processed: its send
+ * hook extends libfuse2's init reply with {@code FUSE_MAX_PAGES} and a larger {@code max_write},
+ * so the kernel sends a 1 MiB read or write as one request instead of eight of 128 KiB.
+ *
+ * <p>Why: a synchronous direct read or write (qemu with {@code cache=none}, {@code dd
+ * oflag=direct}, fio) waits for each request before it sends the next, so a 1 MiB transfer paid
+ * eight round trips through the daemon; with one it pays one. libfuse2 speaks protocol 7.19, whose
+ * {@code fuse_init_out} ends at {@code max_write}; {@code max_pages} came in 7.28 (Linux 4.20), in
+ * the bytes right after it, and the kernel reads whatever part of the newer structure a reply
+ * carries. So a 24-byte reply becomes a 32-byte one. Only when the kernel offers
+ * {@code FUSE_MAX_PAGES} in its {@code INIT} request; an older kernel gets libfuse's reply as it
+ * is. libfuse itself never learns of the larger size and needs not: it hands the request buffer
+ * to the file system as it is, and {@link FuseLoop} sizes that buffer for the largest request.
+ */
+final class InitReplyChannel extends HookedChannel {
+    static final int FUSE_INIT = 26;
+    static final int FUSE_KERNEL_VERSION = 7;
+    static final int FUSE_MAX_PAGES = 1 << 22;
+    static final int PAGE = 4096;
+    /** {@code struct fuse_in_header}: len, opcode, unique, nodeid, uid, gid, pid, padding. */
+    private static final int IN_HEADER = 40;
+    /** {@code struct fuse_out_header}: len, error, unique. */
+    private static final int OUT_HEADER = 16;
+    /** {@code struct fuse_init_out} of protocol 7.19: up to and including {@code max_write}. */
+    static final int INIT_OUT_7_19 = 24;
+    /** ... and of 7.28, up to and including {@code max_pages} and {@code map_alignment}. */
+    static final int INIT_OUT_7_28 = 32;
+    private static final int FLAGS = 12;
+    private static final int MAX_WRITE = 20;
+    private static final int TIME_GRAN = 24;
+    private static final int MAX_PAGES = 28;
+    private static final int IOVEC = 16;
+
+    private final int maxRequestBytes;
+    /** One iovec, then the message it points at. */
+    private final long scratch;
+
+    private InitReplyChannel(FuseLoop.LibFuse2 fuse, Pointer original, int maxRequestBytes) {
+        super(fuse, original);
+        this.maxRequestBytes = maxRequestBytes;
+        this.scratch = NativeMemory.allocate(IOVEC + OUT_HEADER + INIT_OUT_7_28);
+    }
+
+    /**
+     * A channel beside {@code original} whose init reply asks for requests of up to
+     * {@code maxRequestBytes} (checked by {@link Serving}).
+     */
+    static InitReplyChannel beside(FuseLoop.LibFuse2 fuse, Pointer original, int maxRequestBytes) {
+        return new InitReplyChannel(fuse, original, maxRequestBytes);
+    }
+
+    /**
+     * True for an {@code INIT} request (the whole request at {@code request}, {@code length}
+     * bytes) from a kernel that takes {@code max_pages}.
+     */
+    static boolean wants(long request, int length) {
+        if (length < IN_HEADER + 16 || NativeMemory.getInt(request + 4) != FUSE_INIT) {
+            return false;
+        }
+        long in = request + IN_HEADER;
+        return NativeMemory.getInt(in) == FUSE_KERNEL_VERSION && NativeMemory.getInt(in + 4) >= 28
+                && (NativeMemory.getInt(in + FLAGS) & FUSE_MAX_PAGES) != 0;
+    }
+
+    @Override
+    protected synchronized long deliver(long iov, int count) {
+        long message = scratch + IOVEC;
+        int length = extend(iov, count, message, maxRequestBytes);
+        if (length < 0) {
+            return libc.writev(fd, iov, count);
+        }
+        NativeMemory.putLong(scratch, message);
+        NativeMemory.putLong(scratch + 8, length);
+        return libc.writev(fd, scratch, 1);
+    }
+
+    @Override
+    protected String what() {
+        return "the init reply";
+    }
+
+    /**
+     * Copies libfuse's successful 7.19 init reply (the {@code count} iovecs at {@code iov}) to
+     * {@code out} as a 7.28 reply that sets {@code max_write} to {@code maxRequestBytes} and
+     * {@code max_pages} to match; {@code out} has room for {@code 16 + 32} bytes.
+     *
+     * @return the new message's length, or -1 when the reply is not such a reply (an error, or
+     *     another size), which then goes to the kernel unchanged
+     */
+    static int extend(long iov, int count, long out, int maxRequestBytes) {
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            total += NativeMemory.getLong(iov + (long) i * IOVEC + 8);
+        }
+        if (total != OUT_HEADER + INIT_OUT_7_19) {
+            return -1;
+        }
+        long at = out;
+        for (int i = 0; i < count; i++) {
+            long len = NativeMemory.getLong(iov + (long) i * IOVEC + 8);
+            NativeMemory.copy(null, NativeMemory.getLong(iov + (long) i * IOVEC), null, at, len);
+            at += len;
+        }
+        long arg = out + OUT_HEADER;
+        if (NativeMemory.getInt(out + 4) != 0 || NativeMemory.getInt(arg) != FUSE_KERNEL_VERSION) {
+            return -1;
+        }
+        int length = OUT_HEADER + INIT_OUT_7_28;
+        NativeMemory.putInt(out, length);
+        NativeMemory.putInt(arg + FLAGS, NativeMemory.getInt(arg + FLAGS) | FUSE_MAX_PAGES);
+        NativeMemory.putInt(arg + MAX_WRITE, maxRequestBytes);
+        NativeMemory.putInt(arg + TIME_GRAN, 0);
+        // max_pages (u16) and map_alignment (u16, 0), little-endian, as one int.
+        NativeMemory.putInt(arg + MAX_PAGES, maxRequestBytes / PAGE);
+        return length;
+    }
+
+    @Override
+    void destroy(FuseLoop.LibFuse2 fuse) {
+        super.destroy(fuse);
+        NativeMemory.free(scratch);
+    }
+}
