@@ -109,7 +109,17 @@ public final class RamDiskFs implements AutoCloseable {
 
     static Serving serving(MountOptions options) {
         return new Serving(options.xattrs(), parallelWrites(options), imageReads(options), maxRequestBytes(),
-                workerThreads());
+                directData(), workerThreads());
+    }
+
+    /**
+     * READ and WRITE requests are served without libfuse, and reads of a RAM disk hand the kernel
+     * the disk's memory itself: one copy from disk to reader instead of two
+     * (docs/performance.md, section 9); {@code -Dramdiskfs.directData=false} leaves them to
+     * libfuse, to measure the difference.
+     */
+    static boolean directData() {
+        return Boolean.parseBoolean(System.getProperty("ramdiskfs.directData", "true"));
     }
 
     /**

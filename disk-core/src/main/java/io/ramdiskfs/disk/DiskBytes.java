@@ -53,6 +53,34 @@ public final class DiskBytes {
         }
     }
 
+    /**
+     * Reads like {@link #read}, but hands the answer to {@code vector} as runs of the disk's own
+     * memory and zeros, then calls {@link ReadVector#deliver}, all while the runs are held: no
+     * copy at all in Java. Any byte offset and length.
+     *
+     * @return the bytes delivered (short when the range crosses the end); 0 at or past the end,
+     *     with nothing delivered; -1 when this disk cannot be read in place (it has layers below
+     *     the top one), with nothing delivered: then use {@link #read}
+     */
+    public int readInPlace(long position, int length, ReadVector vector) throws DiskException {
+        checkRequest(position, length);
+        for (int attempt = 0; ; attempt++) {
+            long size = disk.sizeBytes();
+            if (position >= size || length == 0) {
+                return 0;
+            }
+            int n = (int) Math.min(length, size - position);
+            try {
+                return disk.readInPlace(position, n, vector) ? n : -1;
+            } catch (DiskException e) {
+                // The disk shrank between the size check and the read: answer for the new size.
+                if (e.error() != DiskError.ILLEGAL_BLOCK || attempt >= 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private int readOnce(long position, Object base, long offset, int length) throws DiskException {
         long size = disk.sizeBytes();
         if (position >= size || length == 0) {

@@ -39,6 +39,16 @@ public interface LayerIo extends LayerSource, AutoCloseable {
      */
     void read(Object base, long offset, long sector, int count, SectorMarker marker) throws DiskException;
 
+    /**
+     * For a layer that is the only one of its disk: hands bytes {@code [position, position +
+     * length)} (inside the layer) to {@code vector} as runs of its memory and zeros, then calls
+     * {@link ReadVector#deliver} while those runs are still held. False, with nothing handed over,
+     * when the layer cannot: the caller then reads with {@link #read}. False by default.
+     */
+    default boolean readInPlace(long position, int length, ReadVector vector) throws DiskException {
+        return false;
+    }
+
     /** Writes sectors {@code [sector, sector + count)}. On failure nothing was changed. */
     void write(Object base, long offset, long sector, int count, boolean fua) throws DiskException;
 

@@ -247,6 +247,14 @@ public final class LayeredDisk implements AutoCloseable {
     }
 
     /**
+     * Reads bytes {@code [position, position + length)} (inside the disk) as runs of memory when
+     * the disk is a single layer that can ({@link LayerIo#readInPlace}); false otherwise.
+     */
+    boolean readInPlace(long position, int length, ReadVector vector) throws DiskException {
+        return layers.length == 1 && layers[0].readInPlace(position, length, vector);
+    }
+
+    /**
      * The bottom layer, when a read of {@code [sector, sector + count)} would come from it alone:
      * every layer above holds none of the range, the range lies within the sectors the bottom
      * layer shows, and no read cache waits to be filled. Null otherwise, and always for a

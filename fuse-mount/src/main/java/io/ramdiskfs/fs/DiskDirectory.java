@@ -5,6 +5,7 @@ import io.ramdiskfs.disk.DiskException;
 import io.ramdiskfs.disk.LayerIo;
 import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.MemoryBudget;
+import io.ramdiskfs.disk.ReadVector;
 import io.ramdiskfs.disk.file.FileLayer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -186,6 +187,17 @@ public final class DiskDirectory {
 
     public int read(long fh, long offset, Object base, long address, int size) throws FsException, DiskException {
         return file(fh).disk().bytes().read(offset, base, address, size);
+    }
+
+    /**
+     * Reads in place ({@link io.ramdiskfs.disk.DiskBytes#readInPlace}): the runs go to
+     * {@code vector}, which passes them on while they are held.
+     *
+     * @return the bytes delivered, 0 at or past the end (nothing delivered), -1 when the disk
+     *     cannot be read in place (nothing delivered; use {@link #read})
+     */
+    public int readInPlace(long fh, long offset, int size, ReadVector vector) throws FsException, DiskException {
+        return file(fh).disk().bytes().readInPlace(offset, size, vector);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.ramdiskfs.disk.LayerIo;
 import io.ramdiskfs.disk.LayerSource;
 import io.ramdiskfs.disk.MemoryBudget;
 import io.ramdiskfs.disk.NativeMemory;
+import io.ramdiskfs.disk.ReadVector;
 import io.ramdiskfs.disk.SectorMarker;
 import io.ramdiskfs.disk.SectorRange;
 import java.util.concurrent.atomic.AtomicLong;
@@ -177,6 +178,81 @@ public final class RamLayer implements LayerIo {
                 lock.unlockRead(stamp);
             }
             s = pieceEnd;
+        }
+    }
+
+    /**
+     * Hands the bytes to {@code vector} as runs of chunk memory (data) and zeros (everything
+     * else: a lone layer reads absent sectors as zeros), holding the read locks of every chunk
+     * involved, taken in ascending stripe order like {@link #lockAll}, until
+     * {@link ReadVector#deliver} returns: writers, unmaps and resizes of those chunks wait, so the
+     * runs neither change nor go away while the reader passes them on. A range over more chunks
+     * than there are stripes is refused (false); reads that large go through {@link #read}.
+     */
+    @Override
+    public boolean readInPlace(long position, int length, ReadVector vector) throws DiskException {
+        if (position < 0 || length <= 0 || position > Long.MAX_VALUE - length) {
+            throw new DiskException(DiskError.ILLEGAL_BLOCK, "byte range [" + position + ", +" + length + ") is invalid");
+        }
+        int byteShift = chunkShift + sectorShift;
+        long end = position + length;
+        long first = position >>> byteShift;
+        long last = (end - 1) >>> byteShift;
+        if (last - first >= STRIPES) {
+            return false;
+        }
+        long held = 0;
+        for (long c = first; c <= last; c++) {
+            held |= 1L << (c & (STRIPES - 1));
+        }
+        for (long m = held; m != 0; m &= m - 1) {
+            stripes[Long.numberOfTrailingZeros(m)].readLock();
+        }
+        try {
+            if (closed) {
+                throw new DiskException(DiskError.IO, "the RAM layer is closed");
+            }
+            if (end > sectorCount << sectorShift) {
+                throw new DiskException(DiskError.ILLEGAL_BLOCK, "byte range [" + position + ", +" + length
+                        + ") ends past the layer's " + (sectorCount << sectorShift) + " bytes");
+            }
+            for (long c = first; c <= last; c++) {
+                long chunkStart = c << byteShift;
+                gatherPiece(table.get(c), chunkStart, Math.max(position, chunkStart),
+                        Math.min(end, chunkStart + chunkBytes), vector);
+            }
+            vector.deliver(length);
+        } finally {
+            for (long m = held; m != 0; m &= m - 1) {
+                stripes[Long.numberOfTrailingZeros(m)].tryUnlockRead();
+            }
+        }
+        return true;
+    }
+
+    /** Bytes {@code [from, to)} of one chunk, starting at byte {@code chunkStart}, as runs. */
+    private void gatherPiece(Chunk chunk, long chunkStart, long from, long to, ReadVector vector) {
+        if (chunk == null || chunk.dataSectors == 0) {
+            vector.zeros(to - from);
+            return;
+        }
+        if (chunk.dataSectors == sectorsPerChunk) {
+            vector.data(chunk.address + (from - chunkStart), to - from);
+            return;
+        }
+        int i1 = (int) ((to - chunkStart + sectorSize - 1) >>> sectorShift);
+        long at = from;
+        for (int i = (int) ((from - chunkStart) >>> sectorShift); i < i1; ) {
+            boolean data = Bits.get(chunk.data, i);
+            int j = Bits.next(chunk.data, i, i1, !data);
+            long runEnd = Math.min(to, chunkStart + ((long) j << sectorShift));
+            if (data) {
+                vector.data(chunk.address + (at - chunkStart), runEnd - at);
+            } else {
+                vector.zeros(runEnd - at);
+            }
+            at = runEnd;
+            i = j;
         }
     }
 

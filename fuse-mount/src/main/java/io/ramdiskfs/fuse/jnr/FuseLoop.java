@@ -2,6 +2,7 @@ package io.ramdiskfs.fuse.jnr;
 
 import io.ramdiskfs.MountException;
 import io.ramdiskfs.disk.NativeMemory;
+import io.ramdiskfs.fs.DiskDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,9 +77,11 @@ final class FuseLoop {
     private final OpenReplyChannel openChannel;
     /** Processes INIT to ask for requests larger than 128 KiB; null when not wanted. */
     private final InitReplyChannel initChannel;
+    /** Serves READ and WRITE without libfuse; null when libfuse serves them. */
+    private final DataRequests data;
     private final List<Thread> workers = new ArrayList<>();
 
-    private FuseLoop(Pointer fuse, Pointer mountpointOut, boolean parallelWrites, int maxRequestBytes) {
+    private FuseLoop(Pointer fuse, Pointer mountpointOut, boolean parallelWrites, int maxRequestBytes, DiskDirectory dataDir) {
         this.fuse = fuse;
         this.mountpointOut = mountpointOut;
         this.session = lib.fuse_get_session(fuse);
@@ -90,6 +93,7 @@ final class FuseLoop {
         this.initChannel = maxRequestBytes + HEADROOM > libfuseBuffer
                 ? InitReplyChannel.beside(lib, channel, maxRequestBytes) : null;
         this.bufferSize = Math.max(libfuseBuffer, (long) maxRequestBytes + HEADROOM);
+        this.data = dataDir == null ? null : new DataRequests(dataDir, lib.fuse_chan_fd(channel), maxRequestBytes);
     }
 
     static LibFuse2 library() {
@@ -113,9 +117,11 @@ final class FuseLoop {
      *                        ({@link OpenReplyChannel}); only meaningful with {@code direct_io}
      * @param maxRequestBytes the largest read or write request to ask the kernel for; above
      *                        libfuse2's 128 KiB the init reply is amended ({@link InitReplyChannel})
+     * @param dataDir         when not null, READ and WRITE requests are served from it without
+     *                        libfuse ({@link DataRequests})
      */
     static FuseLoop start(FuseOperations ops, Path mountPoint, List<String> args, int threads, boolean parallelWrites,
-            int maxRequestBytes) throws MountException {
+            int maxRequestBytes, DiskDirectory dataDir) throws MountException {
         LibFuse2 l = library();
         List<String> argv = new ArrayList<>(List.of("ramdiskfs", "-f", mountPoint.toString()));
         argv.addAll(args);
@@ -130,7 +136,7 @@ final class FuseLoop {
         }
         FuseLoop loop;
         try {
-            loop = new FuseLoop(fuse, mountpointOut, parallelWrites, maxRequestBytes);
+            loop = new FuseLoop(fuse, mountpointOut, parallelWrites, maxRequestBytes, dataDir);
         } catch (LinkageError | RuntimeException e) {
             l.fuse_teardown(fuse, mountpointOut.getPointer(0));
             throw new MountException("could not set up the FUSE channel at " + mountPoint + ": " + e.getMessage(), e);
@@ -146,6 +152,17 @@ final class FuseLoop {
     private void work() {
         Pointer buf = Memory.allocateDirect(runtime, bufferSize, false);
         Pointer chp = Memory.allocateDirect(runtime, runtime.addressSize(), true);
+        DataRequests.Worker direct = data == null ? null : data.worker();
+        try {
+            serve(buf, chp, direct);
+        } finally {
+            if (direct != null) {
+                direct.close();
+            }
+        }
+    }
+
+    private void serve(Pointer buf, Pointer chp, DataRequests.Worker direct) {
         while (lib.fuse_session_exited(session) == 0) {
             chp.putPointer(0, channel);
             int res = lib.fuse_chan_recv(chp, buf, bufferSize);
@@ -159,6 +176,9 @@ final class FuseLoop {
                 }
                 lib.fuse_session_exit(session);
                 break;
+            }
+            if (direct != null && direct.serve(buf.address(), res)) {
+                continue;
             }
             Pointer ch = chp.getPointer(0);
             int opcode = NativeMemory.getInt(buf.address() + 4); // fuse_in_header.opcode

@@ -10,9 +10,12 @@ package io.ramdiskfs.fuse.jnr;
  *                        (wants {@code splice_write}; see {@link RawDataCallbacks})
  * @param maxRequestBytes the largest read or write request the kernel may send, 128 KiB (what
  *                        libfuse2 asks for) to 1 MiB (see {@link InitReplyChannel})
+ * @param directData      serve READ and WRITE requests without libfuse, reads of RAM disks
+ *                        straight from their memory (see {@link DataRequests})
  * @param threads         FUSE worker threads
  */
-public record Serving(boolean xattrs, boolean parallelWrites, boolean imageReads, int maxRequestBytes, int threads) {
+public record Serving(boolean xattrs, boolean parallelWrites, boolean imageReads, int maxRequestBytes,
+        boolean directData, int threads) {
     /** libfuse2's own request size. */
     public static final int LIBFUSE_REQUEST_BYTES = 128 << 10;
     /** The most the kernel grants by default ({@code fs.fuse.max_pages_limit} = 256 pages). */

@@ -1,0 +1,243 @@
+package io.ramdiskfs.fuse.jnr;
+
+import io.ramdiskfs.disk.DiskException;
+import io.ramdiskfs.disk.NativeMemory;
+import io.ramdiskfs.disk.ReadVector;
+import io.ramdiskfs.fs.DiskDirectory;
+import io.ramdiskfs.fs.Errno;
+import io.ramdiskfs.fs.ErrnoMapper;
+import io.ramdiskfs.fs.FsException;
+import jnr.ffi.LastError;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code READ} and {@code WRITE} requests served straight from the request buffer, without
+ * libfuse: a worker answers them itself with one {@code writev} to {@code /dev/fuse}.
+ *
+ * <p>Why: through libfuse2's high-level API every read cost a {@code malloc} of the request
+ * size, a copy from the disk into it, a copy from it into the reader (by the kernel), and around
+ * them a path lookup under libfuse's global tree lock and a native-to-Java upcall. Here a read of
+ * a RAM disk hands the kernel the disk's own chunk memory as the iovecs of the reply
+ * ({@link io.ramdiskfs.disk.DiskBytes#readInPlace}, which holds the chunks' read locks until
+ * {@code writev} returns): the data moves once, from the disk to the reader. Zeros come from one
+ * read-only anonymous mapping that is never touched, so they cost no memory. A write passes the
+ * payload's address in the request buffer to the disk: one copy, as before, minus libfuse.
+ *
+ * <p>The handle in a request is the file system's own (libfuse2's high-level layer passes
+ * {@code fh} through unchanged), so nothing else is needed. Reads of a disk with layers below
+ * (memdiff) are left to libfuse, which may splice them from the image file. Every failure
+ * becomes an error reply with its errno; nothing is thrown into the loop.
+ */
+final class DataRequests {
+    private static final Logger log = LoggerFactory.getLogger(DataRequests.class);
+
+    static final int FUSE_READ = 15;
+    static final int FUSE_WRITE = 16;
+    // struct fuse_in_header: len, opcode, unique (8), nodeid (8), uid, gid, pid, padding = 40 bytes.
+    private static final int IN_UNIQUE = 8;
+    private static final int IN_HEADER = 40;
+    // struct fuse_read_in / fuse_write_in (protocol 7.9+): fh (8), offset (8), size (4), ... = 40 bytes.
+    private static final int IN_FH = IN_HEADER;
+    private static final int IN_OFFSET = IN_HEADER + 8;
+    private static final int IN_SIZE = IN_HEADER + 16;
+    private static final int WRITE_DATA = IN_HEADER + 40;
+    /** struct fuse_out_header: len, error, unique. */
+    private static final int OUT_HEADER = 16;
+    /** struct fuse_write_out: size, padding. */
+    private static final int WRITE_OUT = 8;
+    private static final int IOVEC = 16;
+    /** The kernel's UIO_MAXIOV; the reply header takes one. */
+    static final int MAX_IOVECS = 1024;
+    private static final int ENOENT = 2;
+    private static final int PROT_READ = 1;
+    private static final int MAP_PRIVATE = 0x02;
+    private static final int MAP_ANONYMOUS = 0x20;
+    private static final int MAP_NORESERVE = 0x4000;
+
+    private final DiskDirectory dir;
+    private final int fd;
+    private final int maxRequestBytes;
+    private final Libc libc = Libc.get();
+    private final Runtime runtime = Runtime.getSystemRuntime();
+    /** maxRequestBytes of zeros, read-only and never written: the kernel copies from the zero page. */
+    private final long zeros;
+
+    /**
+     * @param fd              the mount's {@code /dev/fuse} descriptor
+     * @param maxRequestBytes the largest read the kernel may ask for
+     */
+    DataRequests(DiskDirectory dir, int fd, int maxRequestBytes) {
+        this.dir = dir;
+        this.fd = fd;
+        this.maxRequestBytes = maxRequestBytes;
+        Pointer p = libc.mmap(null, maxRequestBytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        long a = p == null ? 0 : p.address();
+        if (a == 0 || a == -1) {
+            throw new IllegalStateException("mmap of " + maxRequestBytes + " bytes of zeros failed");
+        }
+        this.zeros = a;
+    }
+
+    /** State of one worker thread: its reply header and iovecs. Not shared between threads. */
+    Worker worker() {
+        return new Worker();
+    }
+
+    final class Worker implements ReadVector {
+        /** iovec[0] = the out header at {@link #header}, then the runs of a read. */
+        private final long iov = NativeMemory.allocate((long) MAX_IOVECS * IOVEC + OUT_HEADER + WRITE_OUT);
+        private final long header = iov + (long) MAX_IOVECS * IOVEC;
+        /** For the rare read whose runs do not fit the iovecs: a copy. */
+        private long copyBuffer;
+        private int count;
+        private boolean overflowed;
+        private long unique;
+
+        private Worker() {
+            NativeMemory.putLong(iov, header);
+            NativeMemory.putLong(iov + 8, OUT_HEADER);
+        }
+
+        /**
+         * Serves the request in {@code buf} ({@code length} bytes) if it is a {@code READ} of a
+         * disk that can be read in place, or a {@code WRITE}.
+         *
+         * @return false when libfuse should process the request
+         */
+        boolean serve(long buf, int length) {
+            int opcode = NativeMemory.getInt(buf + 4);
+            if (opcode == FUSE_READ && length >= IN_HEADER + 24) {
+                return read(buf);
+            }
+            if (opcode == FUSE_WRITE && length >= WRITE_DATA) {
+                write(buf, length);
+                return true;
+            }
+            return false;
+        }
+
+        private boolean read(long buf) {
+            long fh = NativeMemory.getLong(buf + IN_FH);
+            long offset = NativeMemory.getLong(buf + IN_OFFSET);
+            int size = NativeMemory.getInt(buf + IN_SIZE);
+            unique = NativeMemory.getLong(buf + IN_UNIQUE);
+            count = 1;
+            overflowed = false;
+            try {
+                if (size < 0 || size > maxRequestBytes) {
+                    throw new FsException(Errno.EINVAL, "read of " + Integer.toUnsignedString(size)
+                            + " bytes exceeds the largest request of " + maxRequestBytes);
+                }
+                int n = dir.readInPlace(fh, offset, size, this);
+                if (n < 0) {
+                    return false;
+                }
+                if (n == 0) {
+                    reply(0, 0, 1);
+                } else if (overflowed) {
+                    readCopy(fh, offset, size);
+                }
+            } catch (Throwable t) {
+                reply(ErrnoMapper.fail("read", "handle " + fh, offset, Integer.toUnsignedLong(size), t), 0, 1);
+            }
+            return true;
+        }
+
+        /** The runs did not fit the iovecs (a chunk of many alternating data and zero sectors). */
+        private void readCopy(long fh, long offset, int size) throws FsException, DiskException {
+            if (copyBuffer == 0) {
+                copyBuffer = NativeMemory.allocate(maxRequestBytes);
+            }
+            int n = dir.read(fh, offset, null, copyBuffer, size);
+            NativeMemory.putLong(iov + IOVEC, copyBuffer);
+            NativeMemory.putLong(iov + IOVEC + 8, n);
+            reply(0, n, 2);
+        }
+
+        @Override
+        public void data(long address, long length) {
+            run(address, length);
+        }
+
+        @Override
+        public void zeros(long length) {
+            run(zeros, length);
+        }
+
+        private void run(long address, long length) {
+            if (count > 1) {
+                // Neighbouring runs merge: zeros after zeros, chunks that lie side by side in memory.
+                long last = iov + (long) (count - 1) * IOVEC;
+                long lastBase = NativeMemory.getLong(last);
+                long lastLength = NativeMemory.getLong(last + 8);
+                if (lastBase + lastLength == address || (address == zeros && lastBase == zeros)) {
+                    NativeMemory.putLong(last + 8, lastLength + length);
+                    return;
+                }
+            }
+            if (count == MAX_IOVECS) {
+                overflowed = true;
+                return;
+            }
+            long at = iov + (long) count * IOVEC;
+            NativeMemory.putLong(at, address);
+            NativeMemory.putLong(at + 8, length);
+            count++;
+        }
+
+        @Override
+        public void deliver(int bytes) {
+            if (!overflowed) {
+                reply(0, bytes, count);
+            }
+        }
+
+        private void write(long buf, int length) {
+            long fh = NativeMemory.getLong(buf + IN_FH);
+            long offset = NativeMemory.getLong(buf + IN_OFFSET);
+            int size = NativeMemory.getInt(buf + IN_SIZE);
+            unique = NativeMemory.getLong(buf + IN_UNIQUE);
+            try {
+                if (size < 0 || size > length - WRITE_DATA) {
+                    throw new FsException(Errno.EINVAL, "write of "
+                            + Integer.toUnsignedString(size) + " bytes carries " + (length - WRITE_DATA));
+                }
+                int n = dir.write(fh, offset, null, buf + WRITE_DATA, size);
+                NativeMemory.putInt(header + OUT_HEADER, n); // fuse_write_out.size
+                NativeMemory.putInt(header + OUT_HEADER + 4, 0);
+                reply(0, WRITE_OUT, 1);
+            } catch (Throwable t) {
+                reply(ErrnoMapper.fail("write", "handle " + fh, offset, Integer.toUnsignedLong(size), t), 0, 1);
+            }
+        }
+
+        /**
+         * Sends the reply: the header (error, or the {@code payload} bytes that follow it: the
+         * write's fuse_write_out inside iovec 0, or the runs in iovecs 1..count-1).
+         */
+        private void reply(int error, int payload, int iovecs) {
+            NativeMemory.putInt(header, OUT_HEADER + (error == 0 ? payload : 0));
+            NativeMemory.putInt(header + 4, error);
+            NativeMemory.putLong(header + 8, unique);
+            NativeMemory.putLong(iov + 8, OUT_HEADER + (error == 0 && iovecs == 1 ? payload : 0));
+            long n = libc.writev(fd, iov, error == 0 ? iovecs : 1);
+            if (n < 0) {
+                int errno = LastError.getLastError(runtime);
+                if (errno != ENOENT) { // ENOENT: the request was interrupted; nobody waits for it
+                    log.warn("writing the reply to request {} to /dev/fuse failed with errno {}", unique, errno);
+                }
+            }
+        }
+
+        /** Frees the worker's memory; call when its thread is done. */
+        void close() {
+            NativeMemory.free(iov);
+            if (copyBuffer != 0) {
+                NativeMemory.free(copyBuffer);
+            }
+        }
+    }
+}
