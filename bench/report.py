@@ -22,7 +22,8 @@ JOBS = [
 NAMES = {"tmpfs": "tmpfs (limit)", "c_memfile": "C libfuse2 memfile", "ramdiskfs": "ramdiskfs",
          "noxattr": "--page-cache --no-xattr", "memdiff": "ramdiskfs memdiff",
          "pagecache": "ramdiskfs --page-cache", "serialwrites": "without parallel writes",
-         "memdiffcopy": "memdiff, image reads copied"}
+         "memdiffcopy": "memdiff, image reads copied", "smallrequests": "128 KiB requests",
+         "libfusedata": "data via libfuse"}
 
 vals = {}
 targets = []
@@ -70,6 +71,10 @@ if "memdiff" in targets and "ramdiskfs" in targets:
     ratios.append(("memdiff / ramdiskfs", "memdiff", "ramdiskfs"))
 if "memdiffcopy" in targets and "ramdiskfs" in targets:
     ratios.append(("memdiff copied / ramdiskfs", "memdiffcopy", "ramdiskfs"))
+if "smallrequests" in targets and "ramdiskfs" in targets:
+    ratios.append(("ramdiskfs / 128 KiB requests", "ramdiskfs", "smallrequests"))
+if "libfusedata" in targets and "ramdiskfs" in targets:
+    ratios.append(("ramdiskfs / data via libfuse", "ramdiskfs", "libfusedata"))
 print(head + "".join(" | " + r[0] for r in ratios) + " |")
 print("|---|---|" + "---|" * (len(targets) + len(ratios)))
 for j, label, unit in JOBS:
@@ -94,7 +99,8 @@ if os.path.exists(mem):
 base = "c_memfile" if "c_memfile" in targets else targets[0]
 targets = [t for t in targets if t != "tmpfs" or base == "tmpfs"]
 colors = {"tmpfs": "#9e9e9e", "c_memfile": "#5c6bc0", "ramdiskfs": "#2e7d32", "noxattr": "#1b5e20",
-          "memdiff": "#81c784", "pagecache": "#fbc02d", "serialwrites": "#ef6c00", "memdiffcopy": "#c5e1a5"}
+          "memdiff": "#81c784", "pagecache": "#fbc02d", "serialwrites": "#ef6c00", "memdiffcopy": "#c5e1a5",
+          "smallrequests": "#8d6e63", "libfusedata": "#26a69a"}
 W, H, left, top, bottom = 900, 420, 60, 40, 90
 plot_h = H - top - bottom
 group_w = (W - left - 20) / len(JOBS)

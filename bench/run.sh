@@ -5,7 +5,8 @@
 # Usage:  sudo bench/run.sh                  # SIZE=1G, 10 s per timed job
 #         SIZE=256M RUNTIME=3 bench/run.sh   # a quick look
 # Env:    SIZE, RUNTIME (timed jobs, s), WARM_GIB (RAM touched first; default 4), SEQ_CAP (cap on one-pass jobs, s), TARGETS (subset of
-#         "tmpfs c_memfile ramdiskfs pagecache serialwrites noxattr memdiff memdiffcopy"; pagecache = ramdiskfs
+#         "tmpfs c_memfile ramdiskfs pagecache serialwrites noxattr memdiff memdiffcopy smallrequests libfusedata";
+#         smallrequests = libfuse2's 128 KiB requests instead of 1 MiB, libfusedata = READ/WRITE through libfuse; pagecache = ramdiskfs
 #         --page-cache, serialwrites = without FOPEN_PARALLEL_DIRECT_WRITES, noxattr = --page-cache --no-xattr,
 #         memdiffcopy = memdiff with image reads copied through Java instead of spliced), OUT (results dir; default bench/results/<stamp>),
 #         CFUSE_SRC (path of cfuse-memfile.c; default ../shared/bench/cfuse-memfile.c).
@@ -50,7 +51,7 @@ trap cleanup EXIT
 
 build_ramdiskfs() {
   ls "$ROOT"/fuse-mount/target/fuse-mount-*.jar >/dev/null 2>&1 && [ -d "$ROOT/fuse-mount/target/lib" ] && return 0
-  log "building ramdiskfs"; (cd "$ROOT" && mvn -B -q -Dmaven.test.skip=true package -pl fuse-mount -am) >&2
+  log "building ramdiskfs"; (cd "$ROOT" && mvn -B -q -DskipTests package -pl fuse-mount -am) >&2
 }
 
 setup_tmpfs() { FILE=/dev/shm/ramdiskfs-bench.img; rm -f "$FILE"; truncate -s "$SIZE" "$FILE"; }
@@ -87,6 +88,8 @@ setup_ramdiskfs() { serve "$SIZE"; }
 setup_noxattr() { serve "$SIZE" --page-cache --no-xattr; }
 setup_pagecache() { serve "$SIZE" --page-cache; }
 setup_serialwrites() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.parallelWrites=false" serve "$SIZE"; }
+setup_smallrequests() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.maxRequest=131072" serve "$SIZE"; }
+setup_libfusedata() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.directData=false" serve "$SIZE"; }
 setup_memdiff() {
   local base=/dev/shm/ramdiskfs-bench-base.img
   if [ ! -f $base ]; then

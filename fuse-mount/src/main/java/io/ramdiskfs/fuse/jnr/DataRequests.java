@@ -64,6 +64,7 @@ final class DataRequests {
     private final Runtime runtime = Runtime.getSystemRuntime();
     /** maxRequestBytes of zeros, read-only and never written: the kernel copies from the zero page. */
     private final long zeros;
+    private final Pointer zerosMapping;
 
     /**
      * @param fd              the mount's {@code /dev/fuse} descriptor
@@ -79,6 +80,12 @@ final class DataRequests {
             throw new IllegalStateException("mmap of " + maxRequestBytes + " bytes of zeros failed");
         }
         this.zeros = a;
+        this.zerosMapping = p;
+    }
+
+    /** Unmaps the zeros; call once no worker serves requests any more. */
+    void close() {
+        libc.munmap(zerosMapping, maxRequestBytes);
     }
 
     /** State of one worker thread: its reply header and iovecs. Not shared between threads. */

@@ -214,6 +214,9 @@ final class FuseLoop {
                 if (initChannel != null) {
                     initChannel.destroy(lib);
                 }
+                if (data != null) {
+                    data.close();
+                }
                 lib.fuse_teardown(fuse, mountpointOut.getPointer(0));
                 mountpointOut.putPointer(0, null);
             }

@@ -26,6 +26,8 @@ public interface Libc {
 
     int madvise(Pointer addr, @size_t long length, int advice);
 
+    int munmap(Pointer addr, @size_t long length);
+
     @SaveError
     int open(String path, int flags);
 
