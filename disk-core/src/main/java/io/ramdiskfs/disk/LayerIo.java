@@ -40,13 +40,24 @@ public interface LayerIo extends LayerSource, AutoCloseable {
     void read(Object base, long offset, long sector, int count, SectorMarker marker) throws DiskException;
 
     /**
-     * For a layer that is the only one of its disk: hands bytes {@code [position, position +
-     * length)} (inside the layer) to {@code vector} as runs of its memory and zeros, then calls
-     * {@link ReadVector#deliver} while those runs are still held. False, with nothing handed over,
-     * when the layer cannot: the caller then reads with {@link #read}. False by default.
+     * Hands bytes {@code [position, position + length)} (inside the layer) to {@code vector} as
+     * runs of memory and zeros, then calls {@link ReadVector#deliver} while those runs are still
+     * held. Bytes this layer does not hold come from {@code below}, or are zeros when
+     * {@code below} is null (the layer is the only one of its disk). False, with nothing handed
+     * over, when the layer cannot: the caller then reads with {@link #read}. False by default.
      */
-    default boolean readInPlace(long position, int length, ReadVector vector) throws DiskException {
+    default boolean readInPlace(long position, int length, ReadVector vector, ReadVector.Below below)
+            throws DiskException {
         return false;
+    }
+
+    /**
+     * This layer's bytes as runs of memory that stay valid and unchanged until the layer is
+     * closed (a read-only image, mapped), for a layer above to read in place over it; null when
+     * it cannot. Null by default.
+     */
+    default ReadVector.Below inPlace() {
+        return null;
     }
 
     /** Writes sectors {@code [sector, sector + count)}. On failure nothing was changed. */

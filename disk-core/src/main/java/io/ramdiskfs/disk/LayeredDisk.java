@@ -40,6 +40,8 @@ public final class LayeredDisk implements AutoCloseable {
     private final boolean readOnly;
     private final int sectorSize;
     private final DiskBytes bytes;
+    private volatile ReadVector.Below bottomRuns;
+    private volatile boolean bottomRunsChecked;
 
     private LayeredDisk(boolean readOnly, LayerIo[] layers, boolean[] writeThrough, int readCacheIndex) {
         this.readOnly = readOnly;
@@ -247,11 +249,47 @@ public final class LayeredDisk implements AutoCloseable {
     }
 
     /**
-     * Reads bytes {@code [position, position + length)} (inside the disk) as runs of memory when
-     * the disk is a single layer that can ({@link LayerIo#readInPlace}); false otherwise.
+     * Reads bytes {@code [position, position + length)} (inside the disk) as runs of memory
+     * ({@link LayerIo#readInPlace}) when the disk is a single layer that can, or a layer that can
+     * over a bottom layer that maps ({@link LayerIo#inPlace}: a memdiff disk's image) with no read
+     * cache; false otherwise.
      */
     boolean readInPlace(long position, int length, ReadVector vector) throws DiskException {
-        return layers.length == 1 && layers[0].readInPlace(position, length, vector);
+        if (layers.length == 1) {
+            return layers[0].readInPlace(position, length, vector, null);
+        }
+        ReadVector.Below below = bottomRuns();
+        return below != null && layers[0].readInPlace(position, length, vector, below);
+    }
+
+    /**
+     * The bottom layer's runs, clipped to the sectors it shows through the layer above
+     * ({@link #visible}), past which the disk reads zeros; looked up once.
+     */
+    private ReadVector.Below bottomRuns() {
+        ReadVector.Below b = bottomRuns;
+        if (b != null || bottomRunsChecked) {
+            return b;
+        }
+        synchronized (this) {
+            if (!bottomRunsChecked) {
+                ReadVector.Below mapped = layers.length == 2 && readCacheIndex < 0 ? layers[1].inPlace() : null;
+                if (mapped != null) {
+                    long limit = visible[1] * sectorSize;
+                    bottomRuns = (position, length, vector) -> {
+                        long shown = Math.max(0, Math.min(length, limit - position));
+                        if (shown > 0) {
+                            mapped.runs(position, shown, vector);
+                        }
+                        if (shown < length) {
+                            vector.zeros(length - shown);
+                        }
+                    };
+                }
+                bottomRunsChecked = true;
+            }
+            return bottomRuns;
+        }
     }
 
     /**

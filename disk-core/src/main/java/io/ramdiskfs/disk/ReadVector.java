@@ -17,4 +17,13 @@ public interface ReadVector {
 
     /** Every run is in ({@code bytes} in all): pass them on now, while the memory is held. */
     void deliver(int bytes);
+
+    /**
+     * Where the bytes a layer does not hold come from when it reads in place over a lower layer
+     * (the image of a memdiff disk). Called while the upper layer holds its locks; must add
+     * exactly {@code length} bytes of runs and must not fail.
+     */
+    interface Below {
+        void runs(long position, long length, ReadVector vector);
+    }
 }

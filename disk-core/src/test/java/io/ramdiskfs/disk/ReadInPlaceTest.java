@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.ramdiskfs.disk.ram.RamLayer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -135,9 +136,37 @@ class ReadInPlaceTest {
         assertEquals(100, g.delivered);
     }
 
+    /**
+     * A memdiff disk: RAM over a raw image. Sectors the RAM layer does not hold come from the
+     * mapped image; written, zeroed and unmapped sectors from RAM; past a shrink-and-grow, zeros.
+     */
     @Test
-    void aDiskWithLayersBelowIsNotReadInPlace() throws Exception {
-        disk = TestDisks.stack(false, RamLayer.over(budget), TestDisks.patternImage(dir, "base.img", SIZE, 0, 512));
+    void aRamLayerOverAnImageReadsAsACopyWould() throws Exception {
+        for (int ss : new int[] {512, 4096}) {
+            disk = TestDisks.stack(false, RamLayer.over(budget), TestDisks.patternImage(dir, "base" + ss + ".img", SIZE, 3, ss));
+            DiskBytes bytes = disk.bytes();
+            byte[] pattern = new byte[SIZE];
+            SectorPattern.fill(pattern, 0, SIZE, 0, 9);
+            bytes.write(CHUNK, pattern, BYTES + CHUNK, CHUNK);                               // chunk 1: RAM, whole
+            bytes.write(3 * CHUNK + 2 * ss, pattern, BYTES + 3 * CHUNK + 2 * ss, 3 * ss);    // chunk 3: RAM sectors over the image
+            bytes.unmap(5 * CHUNK + ss, 4 * ss);                                             // chunk 5: zeros over the image
+            bytes.unmap(7 * CHUNK, 2 * CHUNK);                                               // chunks 7-8: zeros, whole
+            bytes.resize(SIZE - 2 * CHUNK);
+            bytes.resize(SIZE);                                                              // the last two chunks: zeros, not image
+            for (long pos : new long[] {0, 1, CHUNK - 5, 3 * CHUNK + ss - 1, 5 * CHUNK, 6 * CHUNK + 77, SIZE - 3 * CHUNK - 1, SIZE - 9}) {
+                for (int len : new int[] {1, 700, 4096, CHUNK + 3, 3 * CHUNK, 1 << 20}) {
+                    assertSameAsCopy(bytes, pos, len);
+                }
+            }
+            disk.close();
+        }
+        disk = LayeredDisk.of(RamLayer.create(0, 512, budget), false);
+    }
+
+    @Test
+    void aDiskWithAReadCacheIsNotReadInPlace() throws Exception {
+        disk = TestDisks.stack(List.of(new LayerConfiguration(RamLayer.over(budget), false, true),
+                LayerConfiguration.of(TestDisks.patternImage(dir, "base.img", SIZE, 0, 512))));
         Gather g = new Gather(4096);
         assertEquals(-1, disk.bytes().readInPlace(0, 4096, g));
         assertEquals(-1, g.delivered, "nothing delivered");

@@ -4,6 +4,7 @@ import io.ramdiskfs.disk.DiskError;
 import io.ramdiskfs.disk.DiskException;
 import io.ramdiskfs.disk.LayerIo;
 import io.ramdiskfs.disk.NativeMemory;
+import io.ramdiskfs.disk.ReadVector;
 import io.ramdiskfs.disk.SectorMarker;
 import io.ramdiskfs.disk.SectorRange;
 import java.io.IOException;
@@ -13,6 +14,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A read-only raw image file as a layer: every sector is present. A read is one positional read
@@ -24,12 +27,16 @@ import java.nio.file.StandardOpenOption;
  * count in the process's resident size although they are only page cache.
  */
 public final class FileLayer implements LayerIo {
+    private static final Logger log = LoggerFactory.getLogger(FileLayer.class);
     private final Path path;
     private final int sectorSize;
     private final int sectorShift;
     private final long sectorCount;
     private volatile FileChannel channel;
     private volatile boolean closed;
+    /** Mapped on the first read in place; null before, or when the mapping failed. */
+    private volatile ImageMapping mapping;
+    private boolean mappingFailed;
 
     private FileLayer(Path path, int sectorSize, long size, FileChannel channel) {
         this.path = path;
@@ -183,13 +190,40 @@ public final class FileLayer implements LayerIo {
         // Read-only: there is nothing to make durable.
     }
 
-    /** Closes the image. */
+    /**
+     * The image mapped, for a RAM layer above to read through in place; mapped on first use.
+     * Null when it cannot be mapped (then reads copy, as before) or the layer is closed.
+     */
+    @Override
+    public ReadVector.Below inPlace() {
+        ImageMapping m = mapping;
+        if (m != null) {
+            return m;
+        }
+        synchronized (this) {
+            if (mapping == null && !mappingFailed && !closed) {
+                try {
+                    mapping = ImageMapping.map(channel(), sectorCount << sectorShift);
+                } catch (IOException | RuntimeException e) {
+                    mappingFailed = true;
+                    log.warn("image {} cannot be mapped ({}); its reads are copied", path, e.toString());
+                }
+            }
+            return mapping;
+        }
+    }
+
+    /** Closes the image (and unmaps it: the disk's RAM layer, closed first, has no reader left). */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        if (mapping != null) {
+            mapping.unmap();
+            mapping = null;
+        }
         try {
             channel.close();
         } catch (IOException ignored) {

@@ -182,15 +182,17 @@ public final class RamLayer implements LayerIo {
     }
 
     /**
-     * Hands the bytes to {@code vector} as runs of chunk memory (data) and zeros (everything
-     * else: a lone layer reads absent sectors as zeros), holding the read locks of every chunk
+     * Hands the bytes to {@code vector} as runs of chunk memory (data sectors), zeros (zeroed
+     * sectors, and absent ones at or past zero-after or with nothing below) and runs of
+     * {@code below} (absent sectors over a lower layer), holding the read locks of every chunk
      * involved, taken in ascending stripe order like {@link #lockAll}, until
      * {@link ReadVector#deliver} returns: writers, unmaps and resizes of those chunks wait, so the
      * runs neither change nor go away while the reader passes them on. A range over more chunks
      * than there are stripes is refused (false); reads that large go through {@link #read}.
      */
     @Override
-    public boolean readInPlace(long position, int length, ReadVector vector) throws DiskException {
+    public boolean readInPlace(long position, int length, ReadVector vector, ReadVector.Below below)
+            throws DiskException {
         if (position < 0 || length <= 0 || position > Long.MAX_VALUE - length) {
             throw new DiskException(DiskError.ILLEGAL_BLOCK, "byte range [" + position + ", +" + length + ") is invalid");
         }
@@ -219,7 +221,7 @@ public final class RamLayer implements LayerIo {
             for (long c = first; c <= last; c++) {
                 long chunkStart = c << byteShift;
                 gatherPiece(table.get(c), chunkStart, Math.max(position, chunkStart),
-                        Math.min(end, chunkStart + chunkBytes), vector);
+                        Math.min(end, chunkStart + chunkBytes), vector, below);
             }
             vector.deliver(length);
         } finally {
@@ -231,8 +233,12 @@ public final class RamLayer implements LayerIo {
     }
 
     /** Bytes {@code [from, to)} of one chunk, starting at byte {@code chunkStart}, as runs. */
-    private void gatherPiece(Chunk chunk, long chunkStart, long from, long to, ReadVector vector) {
-        if (chunk == null || chunk.dataSectors == 0) {
+    private void gatherPiece(Chunk chunk, long chunkStart, long from, long to, ReadVector vector, ReadVector.Below below) {
+        if (chunk == null) {
+            gatherAbsent(from, to, vector, below);
+            return;
+        }
+        if (chunk == Chunk.ALL_ZERO) {
             vector.zeros(to - from);
             return;
         }
@@ -243,16 +249,40 @@ public final class RamLayer implements LayerIo {
         int i1 = (int) ((to - chunkStart + sectorSize - 1) >>> sectorShift);
         long at = from;
         for (int i = (int) ((from - chunkStart) >>> sectorShift); i < i1; ) {
-            boolean data = Bits.get(chunk.data, i);
-            int j = Bits.next(chunk.data, i, i1, !data);
-            long runEnd = Math.min(to, chunkStart + ((long) j << sectorShift));
-            if (data) {
-                vector.data(chunk.address + (at - chunkStart), runEnd - at);
+            // Each sector is data, zero (present without data) or absent; a run is one kind.
+            int j;
+            int kind;
+            if (Bits.get(chunk.data, i)) {
+                kind = 0;
+                j = Bits.next(chunk.data, i, i1, false);
+            } else if (Bits.get(chunk.present, i)) {
+                kind = 1;
+                j = Math.min(Bits.next(chunk.present, i, i1, false), Bits.next(chunk.data, i, i1, true));
             } else {
+                kind = 2;
+                j = Bits.next(chunk.present, i, i1, true);
+            }
+            long runEnd = Math.min(to, chunkStart + ((long) j << sectorShift));
+            if (kind == 0) {
+                vector.data(chunk.address + (at - chunkStart), runEnd - at);
+            } else if (kind == 1) {
                 vector.zeros(runEnd - at);
+            } else {
+                gatherAbsent(at, runEnd, vector, below);
             }
             at = runEnd;
             i = j;
+        }
+    }
+
+    /** Absent bytes: from below up to zero-after, zeros from there (or all zeros with nothing below). */
+    private void gatherAbsent(long from, long to, ReadVector vector, ReadVector.Below below) {
+        long z = below == null ? from : Math.max(from, Math.min(to, zeroAfter << sectorShift));
+        if (from < z) {
+            below.runs(from, z - from, vector);
+        }
+        if (z < to) {
+            vector.zeros(to - z);
         }
     }
 

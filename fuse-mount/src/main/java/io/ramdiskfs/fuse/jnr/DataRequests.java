@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * payload's address in the request buffer to the disk: one copy, as before, minus libfuse.
  *
  * <p>The handle in a request is the file system's own (libfuse2's high-level layer passes
- * {@code fh} through unchanged), so nothing else is needed. Reads of a disk with layers below
- * (memdiff) are left to libfuse, which may splice them from the image file. Every failure
- * becomes an error reply with its errno; nothing is thrown into the loop.
+ * {@code fh} through unchanged), so nothing else is needed. A memdiff disk reads in place too:
+ * the sectors its RAM layer does not hold are runs of the image, mapped. Reads of a disk that
+ * cannot (a read cache in its stack, an image that cannot be mapped) are left to libfuse. Every
+ * failure becomes an error reply with its errno; nothing is thrown into the loop.
  */
 final class DataRequests {
     private static final Logger log = LoggerFactory.getLogger(DataRequests.class);
@@ -52,6 +53,8 @@ final class DataRequests {
     /** The kernel's UIO_MAXIOV; the reply header takes one. */
     static final int MAX_IOVECS = 1024;
     private static final int ENOENT = 2;
+    private static final int EIO = 5;
+    private static final int EFAULT = 14;
     private static final int PROT_READ = 1;
     private static final int MAP_PRIVATE = 0x02;
     private static final int MAP_ANONYMOUS = 0x20;
@@ -233,7 +236,12 @@ final class DataRequests {
             long n = libc.writev(fd, iov, error == 0 ? iovecs : 1);
             if (n < 0) {
                 int errno = LastError.getLastError(runtime);
-                if (errno != ENOENT) { // ENOENT: the request was interrupted; nobody waits for it
+                if (errno == EFAULT && error == 0 && iovecs > 1) {
+                    // A run the kernel could not copy from (an image shrunk under its mapping):
+                    // the reader gets EIO rather than waiting forever for an answer.
+                    log.warn("the reply to read request {} could not be copied (EFAULT); answering EIO", unique);
+                    reply(-EIO, 0, 1);
+                } else if (errno != ENOENT) { // ENOENT: the request was interrupted; nobody waits for it
                     log.warn("writing the reply to request {} to /dev/fuse failed with errno {}", unique, errno);
                 }
             }
