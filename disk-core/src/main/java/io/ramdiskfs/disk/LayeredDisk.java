@@ -61,6 +61,9 @@ public final class LayeredDisk implements AutoCloseable {
         }
         this.writePathLength = w;
         this.bytes = new DiskBytes(this);
+        // Map a bottom image now rather than on the first read, so that its pages are faulted in
+        // (in the background, where that costs no I/O) before the reads come.
+        bottomRuns();
     }
 
     /**

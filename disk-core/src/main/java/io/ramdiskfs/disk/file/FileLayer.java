@@ -204,12 +204,25 @@ public final class FileLayer implements LayerIo {
             if (mapping == null && !mappingFailed && !closed) {
                 try {
                     mapping = ImageMapping.map(channel(), sectorCount << sectorShift);
+                    if (inMemory(path)) {
+                        mapping.prefaultInBackground(path.getFileName().toString());
+                    }
                 } catch (IOException | RuntimeException e) {
                     mappingFailed = true;
                     log.warn("image {} cannot be mapped ({}); its reads are copied", path, e.toString());
                 }
             }
             return mapping;
+        }
+    }
+
+    /** True for an image on tmpfs (or ramfs), whose pages cost no I/O to map. */
+    private static boolean inMemory(Path path) {
+        try {
+            String type = Files.getFileStore(path).type();
+            return type.equals("tmpfs") || type.equals("ramfs");
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
