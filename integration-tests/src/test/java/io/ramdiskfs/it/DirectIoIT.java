@@ -12,8 +12,8 @@ import io.ramdiskfs.disk.DiskException;
 import io.ramdiskfs.disk.LayerIo;
 import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.MemoryBudget;
-import io.ramdiskfs.disk.SectorMarker;
 import io.ramdiskfs.disk.ram.RamLayer;
+import io.ramdiskfs.it.support.ForwardingLayer;
 import io.ramdiskfs.it.support.MountedDisks;
 import io.ramdiskfs.it.support.RequiresFuse;
 import java.io.IOException;
@@ -140,15 +140,14 @@ class DirectIoIT {
      * A RAM layer whose writes wait, up to a deadline, until {@code parties} writes are inside at
      * once, and remember the most that ever were. Serialized writes each wait out the deadline.
      */
-    static final class Rendezvous implements LayerIo {
+    static final class Rendezvous extends ForwardingLayer {
         final AtomicInteger peak = new AtomicInteger();
         private final AtomicInteger inside = new AtomicInteger();
-        private final LayerIo ram;
         private final int parties;
         private final long waitMillis;
 
         Rendezvous(LayerIo ram, int parties, long waitMillis) {
-            this.ram = ram;
+            super(ram);
             this.parties = parties;
             this.waitMillis = waitMillis;
         }
@@ -163,60 +162,10 @@ class DirectIoIT {
                     Thread.onSpinWait();
                     Thread.yield();
                 }
-                ram.write(base, offset, sector, count, fua);
+                super.write(base, offset, sector, count, fua);
             } finally {
                 inside.decrementAndGet();
             }
-        }
-
-        @Override
-        public String kind() {
-            return "ram";
-        }
-
-        @Override
-        public String description() {
-            return "rendezvous of " + parties + " writers over " + ram.description();
-        }
-
-        @Override
-        public int sectorSize() {
-            return ram.sectorSize();
-        }
-
-        @Override
-        public long sectorCount() {
-            return ram.sectorCount();
-        }
-
-        @Override
-        public boolean isReadOnly() {
-            return false;
-        }
-
-        @Override
-        public void read(Object base, long offset, long sector, int count, SectorMarker marker) throws DiskException {
-            ram.read(base, offset, sector, count, marker);
-        }
-
-        @Override
-        public void unmap(long sector, long count, long zeroBelowFrom) throws DiskException {
-            ram.unmap(sector, count, zeroBelowFrom);
-        }
-
-        @Override
-        public void flush() throws DiskException {
-            ram.flush();
-        }
-
-        @Override
-        public long committedBytes() {
-            return ram.committedBytes();
-        }
-
-        @Override
-        public void close() {
-            ram.close();
         }
     }
 }

@@ -14,6 +14,7 @@ import io.ramdiskfs.disk.MemoryBudget;
 import io.ramdiskfs.disk.SectorMarker;
 import io.ramdiskfs.disk.ram.RamLayer;
 import io.ramdiskfs.it.support.Data;
+import io.ramdiskfs.it.support.ForwardingLayer;
 import io.ramdiskfs.it.support.MountedDisks;
 import io.ramdiskfs.it.support.RequiresFuse;
 import io.ramdiskfs.it.support.Tools;
@@ -126,71 +127,25 @@ class LargeRequestsIT {
     }
 
     /** A RAM layer that records the sector count of every read and write that reaches it. */
-    static final class Recording implements LayerIo {
+    static final class Recording extends ForwardingLayer {
         final List<Integer> reads = new CopyOnWriteArrayList<>();
         final List<Integer> writes = new CopyOnWriteArrayList<>();
-        private final LayerIo ram;
         Path file;
 
         Recording(LayerIo ram) {
-            this.ram = ram;
+            super(ram);
         }
 
         @Override
         public void read(Object base, long offset, long sector, int count, SectorMarker marker) throws DiskException {
             reads.add(count);
-            ram.read(base, offset, sector, count, marker);
+            super.read(base, offset, sector, count, marker);
         }
 
         @Override
         public void write(Object base, long offset, long sector, int count, boolean fua) throws DiskException {
             writes.add(count);
-            ram.write(base, offset, sector, count, fua);
-        }
-
-        @Override
-        public String kind() {
-            return "ram";
-        }
-
-        @Override
-        public String description() {
-            return "recording " + ram.description();
-        }
-
-        @Override
-        public int sectorSize() {
-            return ram.sectorSize();
-        }
-
-        @Override
-        public long sectorCount() {
-            return ram.sectorCount();
-        }
-
-        @Override
-        public boolean isReadOnly() {
-            return false;
-        }
-
-        @Override
-        public void unmap(long sector, long count, long zeroBelowFrom) throws DiskException {
-            ram.unmap(sector, count, zeroBelowFrom);
-        }
-
-        @Override
-        public void flush() throws DiskException {
-            ram.flush();
-        }
-
-        @Override
-        public long committedBytes() {
-            return ram.committedBytes();
-        }
-
-        @Override
-        public void close() {
-            ram.close();
+            super.write(base, offset, sector, count, fua);
         }
     }
 }

@@ -55,10 +55,6 @@ final class DataRequests {
     private static final int ENOENT = 2;
     private static final int EIO = 5;
     private static final int EFAULT = 14;
-    private static final int PROT_READ = 1;
-    private static final int MAP_PRIVATE = 0x02;
-    private static final int MAP_ANONYMOUS = 0x20;
-    private static final int MAP_NORESERVE = 0x4000;
 
     private final DiskDirectory dir;
     private final int fd;
@@ -77,7 +73,8 @@ final class DataRequests {
         this.dir = dir;
         this.fd = fd;
         this.maxRequestBytes = maxRequestBytes;
-        Pointer p = libc.mmap(null, maxRequestBytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        Pointer p = libc.mmap(null, maxRequestBytes, Libc.PROT_READ,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
         long a = p == null ? 0 : p.address();
         if (a == 0 || a == -1) {
             throw new IllegalStateException("mmap of " + maxRequestBytes + " bytes of zeros failed");

@@ -16,6 +16,13 @@ import jnr.ffi.types.ssize_t;
 public interface Libc {
     /** {@code O_RDONLY | O_CLOEXEC}. */
     int O_RDONLY_CLOEXEC = 0x80000;
+    int PROT_READ = 1;
+    int PROT_WRITE = 2;
+    int MAP_PRIVATE = 0x02;
+    int MAP_ANONYMOUS = 0x20;
+    int MAP_NORESERVE = 0x4000;
+    int MADV_DONTNEED = 4;
+    int MADV_POPULATE_WRITE = 23;
 
     @intptr_t
     long malloc(@size_t long size);

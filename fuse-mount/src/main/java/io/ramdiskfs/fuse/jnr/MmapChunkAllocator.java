@@ -32,13 +32,6 @@ import jnr.ffi.Pointer;
  */
 public final class MmapChunkAllocator implements ChunkAllocator {
     static final long ARENA_BYTES = 256L << 20;
-    private static final int PROT_READ = 1;
-    private static final int PROT_WRITE = 2;
-    private static final int MAP_PRIVATE = 0x02;
-    private static final int MAP_ANONYMOUS = 0x20;
-    private static final int MAP_NORESERVE = 0x4000;
-    private static final int MADV_DONTNEED = 4;
-    private static final int MADV_POPULATE_WRITE = 23;
     static final long POPULATE_BYTES = 2L << 20;
     private static final long FRESH = 1;
     static final long AHEAD_BYTES = 3 * POPULATE_BYTES;
@@ -89,7 +82,8 @@ public final class MmapChunkAllocator implements ChunkAllocator {
             return free[--freeCount];
         }
         if (arenaNext == arenaEnd) {
-            Pointer p = libc.mmap(null, ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            Pointer p = libc.mmap(null, ARENA_BYTES, Libc.PROT_READ | Libc.PROT_WRITE,
+                    Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
             long a = p == null ? 0 : p.address();
             if (a == -1 || a == 0) {
                 throw new OutOfMemoryError("mmap of " + ARENA_BYTES + " bytes for RAM disk chunks failed");
@@ -116,7 +110,7 @@ public final class MmapChunkAllocator implements ChunkAllocator {
     }
 
     private void populate(long block) {
-        if (libc.madvise(Pointer.wrap(runtime, block), POPULATE_BYTES, MADV_POPULATE_WRITE) != 0) {
+        if (libc.madvise(Pointer.wrap(runtime, block), POPULATE_BYTES, Libc.MADV_POPULATE_WRITE) != 0) {
             populate = false;
         }
     }
@@ -168,7 +162,7 @@ public final class MmapChunkAllocator implements ChunkAllocator {
     @Override
     public synchronized void free(long address, int bytes) {
         // The data is gone: let the kernel take the pages now, not when it runs short.
-        libc.madvise(Pointer.wrap(runtime, address), chunkBytes, MADV_DONTNEED);
+        libc.madvise(Pointer.wrap(runtime, address), chunkBytes, Libc.MADV_DONTNEED);
         if (freeCount == free.length) {
             free = Arrays.copyOf(free, free.length * 2);
         }

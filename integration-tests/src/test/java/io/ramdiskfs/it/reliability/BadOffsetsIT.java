@@ -105,7 +105,7 @@ class BadOffsetsIT {
 
     /**
      * A write the kernel splits into several FUSE requests (a buffered one at page boundaries, an
-     * O_DIRECT one in max_write = 128 KiB pieces) reaches ramdiskfs piece by piece. Each piece is
+     * O_DIRECT one in max_write = 1 MiB pieces) reaches ramdiskfs piece by piece. Each piece is
      * all or nothing, so a write across 1 PiB either fails with EFBIG or returns short, with
      * exactly the bytes of the pieces below 1 PiB written and nothing past it.
      */

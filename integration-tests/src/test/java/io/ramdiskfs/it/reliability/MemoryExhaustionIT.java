@@ -114,8 +114,8 @@ class MemoryExhaustionIT {
     }
 
     /**
-     * The budget is checked per FUSE request: a write of one request (up to 128 KiB) that does not
-     * fit is ENOSPC with nothing written; a larger O_DIRECT write is cut by the kernel into 128 KiB
+     * The budget is checked per FUSE request: a write of one request (up to 1 MiB) that does not
+     * fit is ENOSPC with nothing written; a larger O_DIRECT write is cut by the kernel into 1 MiB
      * requests, so it returns short with exactly the requests that fit written.
      */
     @Test
