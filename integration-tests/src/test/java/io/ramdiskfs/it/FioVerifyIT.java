@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ramdiskfs.DiskDefinition;
 import io.ramdiskfs.RamDiskFs;
 import io.ramdiskfs.it.support.Cmd;
+import io.ramdiskfs.it.support.Data;
 import io.ramdiskfs.it.support.MountedDisks;
 import io.ramdiskfs.it.support.RequiresFuse;
 import java.nio.file.Path;
@@ -49,6 +50,21 @@ class FioVerifyIT {
         // Again, reading with O_DIRECT only: the data is in the disk, not just in the page cache.
         Cmd.Result reread = fio(disk, "psync", 1, 1, bs, "--verify_only=1");
         assertVerified(reread);
+    }
+
+    /**
+     * The same over a memdiff disk: blocks of 4 KiB to 256 KiB land in RAM chunks over a random
+     * image, so most reads are answered in place from RAM runs and runs of the mapped image at
+     * once, while other jobs write.
+     */
+    @Test
+    void randomWritesToAMemdiffDiskFromFourJobsVerify() {
+        Path image = Data.random(disks.testDir().resolve("base.raw"), DISK, 64);
+        RamDiskFs fs = disks.mount(DiskDefinition.memdiff("disk0", image));
+        Path disk = fs.mountPoint().resolve("disk0");
+
+        assertVerified(fio(disk, "libaio", 1, 8, "4k-256k", "--do_verify=1"));
+        assertVerified(fio(disk, "psync", 1, 1, "4k-256k", "--verify_only=1"));
     }
 
     @Test
