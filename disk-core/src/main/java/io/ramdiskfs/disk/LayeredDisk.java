@@ -40,8 +40,8 @@ public final class LayeredDisk implements AutoCloseable {
     private final boolean readOnly;
     private final int sectorSize;
     private final DiskBytes bytes;
-    private volatile ReadVector.Below bottomRuns;
-    private volatile boolean bottomRunsChecked;
+    /** Where a read in place finds what the top layer does not hold; null when it cannot. */
+    private final ReadVector.Below bottomRuns;
 
     private LayeredDisk(boolean readOnly, LayerIo[] layers, boolean[] writeThrough, int readCacheIndex) {
         this.readOnly = readOnly;
@@ -63,7 +63,7 @@ public final class LayeredDisk implements AutoCloseable {
         this.bytes = new DiskBytes(this);
         // Map a bottom image now rather than on the first read, so that its pages are faulted in
         // (in the background, where that costs no I/O) before the reads come.
-        bottomRuns();
+        this.bottomRuns = bottomRuns();
     }
 
     /**
@@ -261,38 +261,29 @@ public final class LayeredDisk implements AutoCloseable {
         if (layers.length == 1) {
             return layers[0].readInPlace(position, length, vector, null);
         }
-        ReadVector.Below below = bottomRuns();
-        return below != null && layers[0].readInPlace(position, length, vector, below);
+        return bottomRuns != null && layers[0].readInPlace(position, length, vector, bottomRuns);
     }
 
     /**
      * The bottom layer's runs, clipped to the sectors it shows through the layer above
-     * ({@link #visible}), past which the disk reads zeros; looked up once.
+     * ({@link #visible}), past which the disk reads zeros; null unless the disk is a layer over a
+     * bottom layer that maps ({@link LayerIo#inPlace}) with no read cache.
      */
     private ReadVector.Below bottomRuns() {
-        ReadVector.Below b = bottomRuns;
-        if (b != null || bottomRunsChecked) {
-            return b;
+        ReadVector.Below mapped = layers.length == 2 && readCacheIndex < 0 ? layers[1].inPlace() : null;
+        if (mapped == null) {
+            return null;
         }
-        synchronized (this) {
-            if (!bottomRunsChecked) {
-                ReadVector.Below mapped = layers.length == 2 && readCacheIndex < 0 ? layers[1].inPlace() : null;
-                if (mapped != null) {
-                    long limit = visible[1] * sectorSize;
-                    bottomRuns = (position, length, vector) -> {
-                        long shown = Math.max(0, Math.min(length, limit - position));
-                        if (shown > 0) {
-                            mapped.runs(position, shown, vector);
-                        }
-                        if (shown < length) {
-                            vector.zeros(length - shown);
-                        }
-                    };
-                }
-                bottomRunsChecked = true;
+        long limit = visible[1] * sectorSize;
+        return (position, length, vector) -> {
+            long shown = Math.max(0, Math.min(length, limit - position));
+            if (shown > 0) {
+                mapped.runs(position, shown, vector);
             }
-            return bottomRuns;
-        }
+            if (shown < length) {
+                vector.zeros(length - shown);
+            }
+        };
     }
 
     /**

@@ -184,8 +184,7 @@ final class FuseLoop {
             int opcode = NativeMemory.getInt(buf.address() + 4); // fuse_in_header.opcode
             if (openChannel != null && OpenReplyChannel.wants(opcode)) {
                 ch = openChannel.channel();
-            } else if (initChannel != null && opcode == InitReplyChannel.FUSE_INIT
-                    && InitReplyChannel.wants(buf.address(), res)) {
+            } else if (initChannel != null && InitReplyChannel.wants(buf.address(), res)) {
                 ch = initChannel.channel();
             }
             lib.fuse_session_process(session, buf, res, ch);

@@ -135,6 +135,31 @@ class DataRequestsTest {
         assertArrayEquals(expected, got, 0);
     }
 
+    /**
+     * Every other sector written: 2048 runs in 1 MiB, more than the iovecs hold, so the read is
+     * answered from a copy instead; the bytes are the same.
+     */
+    @Test
+    void aReadOfMoreRunsThanIovecsIsCopiedAndStillRight() throws Exception {
+        byte[] expected = new byte[MIB];
+        byte[] sector = pattern(512, 3);
+        for (int at = 0; at < MIB; at += 1024) {
+            dir.write(fh, at, sector, NativeMemory.BYTE_ARRAY_BASE, 512);
+            System.arraycopy(sector, 0, expected, at, 512);
+        }
+
+        assertTrue(worker.serve(request, request(DataRequests.FUSE_READ, 79, fh, 0, MIB, null)));
+
+        ByteBuffer reply = nextReply();
+        assertEquals(16 + MIB, reply.getInt(0), "fuse_out_header.len");
+        assertEquals(0, reply.getInt(4), "fuse_out_header.error");
+        assertEquals(79, reply.getLong(8), "fuse_out_header.unique");
+        byte[] got = new byte[MIB];
+        reply.position(16);
+        reply.get(got);
+        assertArrayEquals(expected, got, 0);
+    }
+
     @Test
     void aReadAtTheEndIsShortAndPastItEmpty() throws Exception {
         assertTrue(worker.serve(request, request(DataRequests.FUSE_READ, 1, fh, 4L * MIB - 100, 4096, null)));

@@ -1,17 +1,13 @@
-package io.ramdiskfs.it.support;
-
-import io.ramdiskfs.disk.DiskException;
-import io.ramdiskfs.disk.LayerIo;
-import io.ramdiskfs.disk.SectorMarker;
+package io.ramdiskfs.disk;
 
 /**
  * A layer that passes every call to another one: tests override the calls they watch or hold up
- * (a write that waits for a second writer, a read that is counted).
+ * (a write that waits for a second writer, a read that is counted or races a write).
  */
-public abstract class ForwardingLayer implements LayerIo {
+public class ForwardingLayer implements LayerIo {
     protected final LayerIo layer;
 
-    protected ForwardingLayer(LayerIo layer) {
+    public ForwardingLayer(LayerIo layer) {
         this.layer = layer;
     }
 
@@ -32,7 +28,7 @@ public abstract class ForwardingLayer implements LayerIo {
 
     @Override
     public String description() {
-        return getClass().getSimpleName() + " over " + layer.description();
+        return layer.description();
     }
 
     @Override
