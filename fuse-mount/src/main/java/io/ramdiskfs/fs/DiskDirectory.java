@@ -7,6 +7,9 @@ import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.MemoryBudget;
 import io.ramdiskfs.disk.ReadVector;
 import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.stats.OpCounter;
+import io.ramdiskfs.status.DiskStatus;
+import io.ramdiskfs.status.MountStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +39,8 @@ public final class DiskDirectory {
     static final String XATTR_COMMITTED = "user.ramdiskfs.committed_bytes";
     static final String XATTR_SECTOR_SIZE = "user.ramdiskfs.sector_size";
     private static final List<String> XATTRS = List.of(XATTR_LAYERS, XATTR_COMMITTED, XATTR_SECTOR_SIZE);
+    /** On the root: the whole mount as JSON ({@link io.ramdiskfs.status.StatusJson}), for {@code ramdiskfs status}. */
+    public static final String XATTR_STATUS = "user.ramdiskfs.status";
 
     private final ConcurrentHashMap<String, DiskFile> files = new ConcurrentHashMap<>();
     private final HandleTable handles = new HandleTable();
@@ -44,6 +49,7 @@ public final class DiskDirectory {
     private final boolean readOnly;
     private final LongSupplier clock;
     private long nextInode = 2;
+    private final long madeAtMillis = System.currentTimeMillis();
 
     /**
      * @param factory  makes the disk of a created file
@@ -186,6 +192,23 @@ public final class DiskDirectory {
     // ------------------------------------------------------------------ data
 
     public int read(long fh, long offset, Object base, long address, int size) throws FsException, DiskException {
+        DiskFile f = file(fh);
+        long start = OpCounter.start();
+        try {
+            int n = f.disk().bytes().read(offset, base, address, size);
+            f.io().reads().record(n, start);
+            return n;
+        } catch (DiskException | RuntimeException e) {
+            f.io().reads().failed();
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #read} for a request {@link #readInPlace} has already counted (its runs did not fit
+     * the reply): the same bytes, not counted twice.
+     */
+    public int readAgain(long fh, long offset, Object base, long address, int size) throws FsException, DiskException {
         return file(fh).disk().bytes().read(offset, base, address, size);
     }
 
@@ -197,7 +220,18 @@ public final class DiskDirectory {
      *     cannot be read in place (nothing delivered; use {@link #read})
      */
     public int readInPlace(long fh, long offset, int size, ReadVector vector) throws FsException, DiskException {
-        return file(fh).disk().bytes().readInPlace(offset, size, vector);
+        DiskFile f = file(fh);
+        long start = OpCounter.start();
+        try {
+            int n = f.disk().bytes().readInPlace(offset, size, vector);
+            if (n >= 0) { // -1: not read here; the read that follows counts it
+                f.io().reads().record(n, start);
+            }
+            return n;
+        } catch (DiskException | RuntimeException e) {
+            f.io().reads().failed();
+            throw e;
+        }
     }
 
     /**
@@ -207,20 +241,36 @@ public final class DiskDirectory {
      * file there instead. Null when any byte would come from elsewhere, or nothing is left to read.
      */
     public FileLayer imageUnder(long fh, long offset, int size) throws FsException {
-        LayeredDisk disk = file(fh).disk();
+        DiskFile f = file(fh);
+        long start = OpCounter.start();
+        LayeredDisk disk = f.disk();
         long end = Math.min(disk.sizeBytes(), offset + size);
         if (offset < 0 || offset >= end) {
             return null;
         }
         int ss = disk.sectorSize();
         long first = offset / ss;
-        return disk.fallsThroughTo(first, (end + ss - 1) / ss - first) instanceof FileLayer image ? image : null;
+        if (disk.fallsThroughTo(first, (end + ss - 1) / ss - first) instanceof FileLayer image) {
+            // The caller reads the image itself (libfuse splices it): counted here, where the
+            // read is decided, so its latency leaves out the splice.
+            f.io().reads().record(end - offset, start);
+            return image;
+        }
+        return null;
     }
 
     /** Writes at any offset; a write past the end grows the disk to a whole sector. */
     public int write(long fh, long offset, Object base, long address, int size) throws FsException, DiskException {
         DiskFile f = file(fh);
-        int n = f.disk().bytes().write(offset, base, address, size);
+        long start = OpCounter.start();
+        int n;
+        try {
+            n = f.disk().bytes().write(offset, base, address, size);
+        } catch (DiskException | RuntimeException e) {
+            f.io().writes().failed();
+            throw e;
+        }
+        f.io().writes().record(n, start);
         f.touchContent(clock.getAsLong());
         return n;
     }
@@ -265,16 +315,28 @@ public final class DiskDirectory {
             if (!keepSize) {
                 throw new FsException(Errno.EOPNOTSUPP, "fallocate PUNCH_HOLE needs KEEP_SIZE (mode " + Fallocate.describe(mode) + ")");
             }
-            f.disk().bytes().unmap(offset, length);
+            discard(f, offset, length, false);
         } else if ((mode & Fallocate.ZERO_RANGE) != 0) {
-            if (!keepSize) {
-                f.disk().bytes().growTo(offset + length);
-            }
-            f.disk().bytes().unmap(offset, length);
+            discard(f, offset, length, !keepSize);
         } else if (!keepSize) {
             f.disk().bytes().growTo(offset + length);
         }
         f.touchContent(clock.getAsLong());
+    }
+
+    /** A punched hole or zeroed range: counted as a discard of {@code length} bytes. */
+    private static void discard(DiskFile f, long offset, long length, boolean grow) throws DiskException {
+        long start = OpCounter.start();
+        try {
+            if (grow) {
+                f.disk().bytes().growTo(offset + length);
+            }
+            f.disk().bytes().unmap(offset, length);
+        } catch (DiskException | RuntimeException e) {
+            f.io().discards().failed();
+            throw e;
+        }
+        f.io().discards().record(length, start);
     }
 
     public void fsync(long fh) throws FsException, DiskException {
@@ -362,6 +424,9 @@ public final class DiskDirectory {
 
     /** The names of the extended attributes every disk has. */
     public List<String> xattrNames(String path) throws FsException {
+        if (isRoot(path)) {
+            return List.of(XATTR_STATUS);
+        }
         lookup(path);
         return XATTRS;
     }
@@ -369,6 +434,9 @@ public final class DiskDirectory {
     /** The value of one {@code user.ramdiskfs.*} attribute; ENODATA for any other name. */
     public byte[] xattr(String path, String name) throws FsException {
         if (isRoot(path)) {
+            if (XATTR_STATUS.equals(name)) {
+                return io.ramdiskfs.status.StatusJson.write(status()).getBytes(StandardCharsets.UTF_8);
+            }
             throw new FsException(Errno.ENODATA, "the directory has no attribute " + name);
         }
         LayeredDisk d = lookup(path).disk();
@@ -393,6 +461,18 @@ public final class DiskDirectory {
             }
         }
         return sb.toString();
+    }
+
+    /** Every disk and the budget now, with the I/O since the mount; disks sorted by name. */
+    public MountStatus status() {
+        List<DiskStatus> disks = new ArrayList<>();
+        for (var e : new java.util.TreeMap<>(files).entrySet()) {
+            LayeredDisk d = e.getValue().disk();
+            var io = e.getValue().io();
+            disks.add(new DiskStatus(e.getKey(), d.sizeBytes(), d.committedBytes(), d.sectorSize(), d.isReadOnly(),
+                    describeLayers(d), null, io.reads().snapshot(), io.writes().snapshot(), io.discards().snapshot()));
+        }
+        return new MountStatus(budget.limit(), budget.used(), madeAtMillis, System.currentTimeMillis(), disks);
     }
 
     /** Closes every disk (unmount), including unlinked disks whose handles were never released. */

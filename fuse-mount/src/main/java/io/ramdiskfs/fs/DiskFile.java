@@ -1,6 +1,7 @@
 package io.ramdiskfs.fs;
 
 import io.ramdiskfs.disk.LayeredDisk;
+import io.ramdiskfs.stats.DiskIo;
 
 /**
  * One disk as a file: the disk and the attributes a file has (mode, owner, times, inode number).
@@ -11,6 +12,8 @@ import io.ramdiskfs.disk.LayeredDisk;
 public final class DiskFile {
     private final long inode;
     private final LayeredDisk disk;
+    /** Follows the disk through renames: "I/O since mount" is the disk's, whatever its name. */
+    private final DiskIo io = new DiskIo();
     private volatile int mode;
     private volatile int uid;
     private volatile int gid;
@@ -35,6 +38,11 @@ public final class DiskFile {
 
     public LayeredDisk disk() {
         return disk;
+    }
+
+    /** Reads, writes and discards served since the mount. */
+    public DiskIo io() {
+        return io;
     }
 
     public long inode() {

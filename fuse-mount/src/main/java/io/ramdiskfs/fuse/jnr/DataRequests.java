@@ -158,7 +158,7 @@ final class DataRequests {
             if (copyBuffer == 0) {
                 copyBuffer = NativeMemory.allocate(maxRequestBytes);
             }
-            int n = dir.read(fh, offset, null, copyBuffer, size);
+            int n = dir.readAgain(fh, offset, null, copyBuffer, size); // readInPlace counted it
             NativeMemory.putLong(iov + IOVEC, copyBuffer);
             NativeMemory.putLong(iov + IOVEC + 8, n);
             reply(0, n, 2);

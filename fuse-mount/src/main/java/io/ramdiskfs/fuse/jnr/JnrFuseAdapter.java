@@ -405,10 +405,7 @@ final class JnrFuseAdapter extends FuseStubFS {
     @Override
     public int listxattr(String path, Pointer list, @size_t long size) {
         try {
-            if (DiskDirectory.isRoot(path)) {
-                return 0;
-            }
-            List<String> names = dir.xattrNames(path);
+            List<String> names = dir.xattrNames(path); // the root has user.ramdiskfs.status
             StringBuilder sb = new StringBuilder();
             for (String n : names) {
                 sb.append(n).append('\0');
