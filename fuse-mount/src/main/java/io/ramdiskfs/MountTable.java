@@ -46,6 +46,22 @@ public final class MountTable {
         return Optional.ofNullable(found);
     }
 
+    /** Every mount, oldest first. */
+    public static List<Entry> all() {
+        List<Entry> all = new java.util.ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(MOUNTINFO)) {
+                Entry e = parse(line);
+                if (e != null) {
+                    all.add(e);
+                }
+            }
+        } catch (IOException e) {
+            // no /proc: nothing is mounted as far as we can tell
+        }
+        return all;
+    }
+
     static Entry parse(String line) {
         String[] f = line.split(" ");
         int dash = -1;

@@ -114,6 +114,14 @@ public final class Cli {
                 return failure("cannot create the mount point " + options.mountPoint() + ": " + DiskSpecParser.oneLine(e));
             }
         }
+        ServiceRun service;
+        try {
+            service = ServiceRun.prepare(o.metrics, log);
+        } catch (UsageException e) {
+            return usageError(e.getMessage());
+        } catch (MountException e) {
+            return failure(e.getMessage());
+        }
         PendingSignals signals = new PendingSignals();
         hooks.install(signals);
         Mounter.Mounted mount;
@@ -121,15 +129,21 @@ public final class Cli {
             mount = mounter.mount(options);
         } catch (MountException e) {
             log.debug("mount failed", e);
+            service.close();
             return failure(e.getMessage());
         } catch (RuntimeException | LinkageError e) {
             log.debug("mount failed", e);
+            service.close();
             return failure("cannot mount " + options.mountPoint() + ": " + e);
         }
-        log.info("{}", MountSummary.describe(mount.mountPoint(), options));
-        Foreground foreground = new Foreground(mount, log, retryMillis);
-        signals.deliverTo(foreground);
-        return foreground.serve();
+        String summary = MountSummary.describe(mount.mountPoint(), options);
+        log.info("{}", summary);
+        try (service) {
+            service.mounted(mount, summary);
+            Foreground foreground = new Foreground(mount, log, retryMillis);
+            signals.deliverTo(service.notifying(foreground));
+            return foreground.serve();
+        }
     }
 
     private int usageError(String message) {

@@ -74,6 +74,10 @@ public final class CliOptions {
             + " instead of direct I/O. Costs a second copy of the data in the cache and slower writes (docs/performance.md).")
     boolean pageCache;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9100; port 0: any free port).")
+    String metrics;
+
     @Option(names = {"-v", "--verbose"}, description = "Log at debug level; -vv: trace.")
     boolean[] verbose = new boolean[0];
 

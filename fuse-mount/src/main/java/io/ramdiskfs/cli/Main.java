@@ -7,7 +7,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        int code = new Cli(System.out, System.err).hooks(ProcessHooks.SYSTEM).run(args);
+        int code = Commands.run(args, System.out, System.err); // status, the mount helper form, or Cli
         System.out.flush();
         System.err.flush();
         // FUSE worker threads are not daemons; the exit code is decided, so end here.

@@ -22,6 +22,11 @@ public interface Mounter {
 
         /** Returns once the mount is gone, whoever unmounted it. */
         void awaitUnmounted() throws InterruptedException;
+
+        /** The figures of {@code ramdiskfs status} and {@code /metrics}; null where there are none (tests). */
+        default io.ramdiskfs.status.MountStatus status() {
+            return null;
+        }
     }
 
     /** The real thing. */
@@ -46,6 +51,11 @@ public interface Mounter {
             @Override
             public void awaitUnmounted() throws InterruptedException {
                 fs.awaitUnmounted();
+            }
+
+            @Override
+            public io.ramdiskfs.status.MountStatus status() {
+                return fs.directory().status();
             }
         };
     };
