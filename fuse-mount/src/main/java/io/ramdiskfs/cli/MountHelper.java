@@ -40,7 +40,11 @@ final class MountHelper {
             Cli.commandLine(o).parseArgs(args.cliArgs().toArray(String[]::new));
             o.toMountOptions(workingDir, MountOptions::defaultMemoryLimit);
             if (o.metrics != null) {
-                MetricsAddress.parse(o.metrics);
+                try {
+                    MetricsAddress.parse(o.metrics);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("metrics=" + e.getMessage());
+                }
             }
         } catch (UsageException | IllegalArgumentException | picocli.CommandLine.ParameterException e) {
             return fail(Cli.USAGE, e.getMessage());
