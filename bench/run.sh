@@ -5,7 +5,7 @@
 # Usage:  sudo bench/run.sh                  # SIZE=1G, 10 s per timed job
 #         SIZE=256M RUNTIME=3 bench/run.sh   # a quick look
 # Env:    SIZE, RUNTIME (timed jobs, s), WARM_GIB (RAM touched first; default 4), SEQ_CAP (cap on one-pass jobs, s), TARGETS (subset of
-#         "tmpfs c_memfile ramdiskfs pagecache serialwrites noxattr memdiff memdiffcopy smallrequests libfusedata";
+#         "tmpfs c_memfile ramdiskfs pagecache serialwrites noxattr memdiff memdiffcopy smallrequests libfusedata nostats"; nostats = without the status counters;
 #         smallrequests = libfuse2's 128 KiB requests instead of 1 MiB, libfusedata = READ/WRITE through libfuse; pagecache = ramdiskfs
 #         --page-cache, serialwrites = without FOPEN_PARALLEL_DIRECT_WRITES, noxattr = --page-cache --no-xattr,
 #         memdiffcopy = memdiff with image reads copied through Java instead of spliced), OUT (results dir; default bench/results/<stamp>),
@@ -22,7 +22,8 @@ TARGETS=${TARGETS:-"tmpfs c_memfile ramdiskfs memdiff"}
 CFUSE_SRC=${CFUSE_SRC:-$ROOT/../shared/bench/cfuse-memfile.c}
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 OUT=${OUT:-$ROOT/bench/results/$STAMP}
-S=/tmp/ramdiskfs-bench
+S=${BENCH_TMP:-/tmp/ramdiskfs-bench}   # another directory lets two benches run side by side
+SHM=${BENCH_SHM:-/dev/shm/ramdiskfs-bench}
 export SIZE RUNTIME SEQ_CAP
 mkdir -p "$OUT" "$S"
 
@@ -45,7 +46,7 @@ stop() {
   if [ -n "$MNT" ] && is_fuse_mount "$MNT"; then fusermount -u "$MNT" 2>/dev/null || fusermount -uz "$MNT"; fi
   PIDS=; MNT=; FILE=
 }
-cleanup() { stop; rm -f /dev/shm/ramdiskfs-bench.img /dev/shm/ramdiskfs-bench-base.img; }
+cleanup() { stop; rm -f "$SHM.img" "$SHM-base.img"; }
 trap 'cleanup; exit 130' INT TERM
 trap cleanup EXIT
 
@@ -54,7 +55,7 @@ build_ramdiskfs() {
   log "building ramdiskfs"; (cd "$ROOT" && mvn -B -q -DskipTests package -pl fuse-mount -am) >&2
 }
 
-setup_tmpfs() { FILE=/dev/shm/ramdiskfs-bench.img; rm -f "$FILE"; truncate -s "$SIZE" "$FILE"; }
+setup_tmpfs() { FILE=$SHM.img; rm -f "$FILE"; truncate -s "$SIZE" "$FILE"; }
 setup_c_memfile() {
   [ -f "$CFUSE_SRC" ] || { log "c_memfile: $CFUSE_SRC not found, skipped"; return 1; }
   pkg-config --exists fuse 2>/dev/null || apt-get install -y -qq libfuse-dev >/dev/null 2>&1 || return 1
@@ -89,9 +90,10 @@ setup_noxattr() { serve "$SIZE" --page-cache --no-xattr; }
 setup_pagecache() { serve "$SIZE" --page-cache; }
 setup_serialwrites() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.parallelWrites=false" serve "$SIZE"; }
 setup_smallrequests() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.maxRequest=131072" serve "$SIZE"; }
+setup_nostats() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.stats=false" serve "$SIZE"; }
 setup_libfusedata() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.directData=false" serve "$SIZE"; }
 setup_memdiff() {
-  local base=/dev/shm/ramdiskfs-bench-base.img
+  local base=$SHM-base.img
   if [ ! -f $base ]; then
     log "memdiff: writing a $SIZE base image on /dev/shm"
     dd if=/dev/urandom of=$base bs=1M count=$(( $(numfmt --from=iec "$SIZE") >> 20 )) status=none
@@ -121,8 +123,8 @@ PY
 WARM_GIB=${WARM_GIB:-4}
 if [ "$WARM_GIB" -gt 0 ]; then
   log "warming $WARM_GIB GiB of RAM via /dev/shm"
-  dd if=/dev/zero of=/dev/shm/ramdiskfs-bench-warm bs=1M count=$((WARM_GIB * 1024)) status=none
-  rm -f /dev/shm/ramdiskfs-bench-warm
+  dd if=/dev/zero of="$SHM-warm" bs=1M count=$((WARM_GIB * 1024)) status=none
+  rm -f "$SHM-warm"
 fi
 echo "target,job,MiB_s,IOPS" > "$OUT/results.csv"
 echo "target,idle_rss_mib,filled_rss_mib,after_punch_rss_mib" > "$OUT/memory.csv"
@@ -147,7 +149,7 @@ for CUR in $TARGETS; do
   fi
   echo "$CUR,$idle,$filled,$punched" >> "$OUT/memory.csv"
   stop
-  [ "$CUR" = tmpfs ] && rm -f /dev/shm/ramdiskfs-bench.img
+  [ "$CUR" = tmpfs ] && rm -f "$SHM.img"
 done
 
 python3 "$ROOT/bench/report.py" "$OUT" "SIZE=$SIZE RUNTIME=${RUNTIME}s" > "$OUT/table.md"
