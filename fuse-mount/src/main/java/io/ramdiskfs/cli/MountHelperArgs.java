@@ -41,14 +41,17 @@ public record MountHelperArgs(String mountPoint, boolean daemon, List<String> cl
         cliArgs = List.copyOf(cliArgs);
     }
 
-    /** True for argv in the helper form: an {@code -o} anywhere, or exactly {@code SOURCE MOUNTPOINT}. */
+    /**
+     * True for argv in the helper form: an {@code -o} anywhere (mount.fuse.ramdiskfs always passes
+     * one). Two bare arguments stay what they always were, a usage error (one MOUNTPOINT only).
+     */
     public static boolean isHelperForm(String[] args) {
         for (String a : args) {
             if (a.startsWith("-o")) {
                 return true;
             }
         }
-        return args.length == 2 && !args[0].startsWith("-") && !args[1].startsWith("-");
+        return false;
     }
 
     public static MountHelperArgs parse(List<String> argv) throws UsageException {

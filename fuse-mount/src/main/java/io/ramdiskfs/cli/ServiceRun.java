@@ -71,6 +71,7 @@ final class ServiceRun implements AutoCloseable {
         if (readyFile != null && !readyFile.isEmpty()) {
             try {
                 Files.writeString(Path.of(readyFile), READY + " " + ProcessHandle.current().pid() + "\n");
+                log.info("daemon pid {} serves {}; umount {} stops it", ProcessHandle.current().pid(), mountPoint, mountPoint);
             } catch (IOException | RuntimeException e) {
                 log.warn("could not tell the mount helper that {} is live ({}): {}", mountPoint, readyFile, e.toString());
             }

@@ -1,0 +1,291 @@
+package io.ramdiskfs.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ramdiskfs.it.support.Cmd;
+import io.ramdiskfs.it.support.MountInfo;
+import io.ramdiskfs.it.support.MountedDisks;
+import io.ramdiskfs.it.support.RequiresFuse;
+import io.ramdiskfs.status.DiskStatus;
+import io.ramdiskfs.status.MountStatus;
+import io.ramdiskfs.status.StatusJson;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * ramdiskfs as a service: {@code bin/install} into a temporary prefix (the mount helper into the
+ * real /sbin, where mount(8) looks, removed afterwards), {@code mount -t fuse.ramdiskfs} and
+ * {@code umount}, refusals, {@code status --json} against known I/O, {@code /metrics}, and
+ * sd_notify to a socket standing in for systemd's.
+ */
+@RequiresFuse(root = true, tools = {"mount", "umount", "dd", "fallocate", "python3"})
+class ServiceIT {
+    private static final Path HELPER = Path.of("/sbin/mount.fuse.ramdiskfs");
+    private static final Pattern DAEMON_PID = Pattern.compile("daemon pid (\\d+) serves");
+    private static Path prefix;
+    private static Path units;
+
+    @RegisterExtension
+    final MountedDisks disks = new MountedDisks();
+    private final List<Path> mounted = new ArrayList<>();
+
+    @BeforeAll
+    static void install() throws IOException {
+        Path root = Path.of(System.getProperty("ramdiskfs.it.dir", "target/it")).toAbsolutePath().resolve("ServiceIT-install");
+        Files.createDirectories(root);
+        prefix = Files.createTempDirectory(root, "prefix-").resolve("usr");
+        units = prefix.getParent().resolve("units");
+        if (Files.exists(HELPER)) {
+            throw new AssertionError(HELPER + " exists already (another install?): not overwriting it");
+        }
+        Cmd.Result r = Cmd.run(List.of("env", "RAMDISKFS_NO_BUILD=1", "RAMDISKFS_SBIN_DIR=/sbin", "RAMDISKFS_UNIT_DIR=" + units,
+                repo().resolve("bin/install").toString(), prefix.toString()));
+        r.assertOk();
+    }
+
+    @AfterAll
+    static void uninstall() {
+        if (prefix == null) {
+            return;
+        }
+        Cmd.run(repo().resolve("bin/install").toString(), "--uninstall", prefix.toString()).assertOk();
+        assertFalse(Files.exists(HELPER), "the uninstall removed " + HELPER);
+        assertFalse(Files.exists(prefix), "the uninstall removed the prefix it created");
+        assertFalse(Files.exists(units.resolve("ramdiskfs@.service")));
+    }
+
+    static Path repo() {
+        return Path.of(System.getProperty("ramdiskfs.jar")).getParent().getParent().getParent();
+    }
+
+    private String launcher() {
+        return prefix.resolve("bin/ramdiskfs").toString();
+    }
+
+    /** Unmounts whatever a test mounted and is still there; the daemon then exits by itself. */
+    @org.junit.jupiter.api.AfterEach
+    void unmountLeftovers() {
+        for (Path mp : mounted) {
+            if (MountInfo.isMounted(mp) && !Cmd.run("umount", mp.toString()).ok()) {
+                Cmd.run("umount", "-l", mp.toString());
+            }
+        }
+    }
+
+    @Test
+    void installPutsEveryPieceInPlace() throws IOException {
+        assertTrue(Files.isExecutable(prefix.resolve("bin/ramdiskfs")));
+        assertTrue(Files.isRegularFile(prefix.resolve("lib/ramdiskfs/ramdiskfs.jar")));
+        assertTrue(Files.isRegularFile(prefix.resolve("share/man/man1/ramdiskfs.1")));
+        assertTrue(Files.isExecutable(HELPER));
+        String unit = Files.readString(units.resolve("ramdiskfs@.service"));
+        assertTrue(unit.contains("Type=notify"), unit);
+        assertTrue(unit.contains("ExecStart=" + prefix + "/bin/ramdiskfs -o ${RAMDISKFS_OPTIONS} %f"), unit);
+        String manifest = Files.readString(prefix.resolve("lib/ramdiskfs/install-manifest.txt"));
+        assertTrue(manifest.contains("file " + HELPER), manifest);
+        Cmd.run(launcher(), "--version").assertOk();
+        Cmd.run("man", "-l", "--warnings", prefix.resolve("share/man/man1/ramdiskfs.1").toString()).assertOk();
+    }
+
+    @Test
+    void mountReturnsOnceLiveAndUmountStopsTheDaemon() throws Exception {
+        Path mp = disks.newMountPoint();
+        Path log = disks.testDir().resolve("daemon.log");
+        mounted.add(mp);
+
+        Cmd.Result r = Cmd.run("mount", "-t", "fuse.ramdiskfs", "ramdiskfs", mp.toString(), "-o",
+                "disk=a=4M,disk=b=1M+ro,memory_limit=64M,nofail,_netdev,defaults,x-systemd.mount-timeout=5min,log=" + log);
+
+        r.assertOk();
+        // No waiting: the disks are there the moment mount returns.
+        assertEquals(4 << 20, Files.size(mp.resolve("a")), r.describe());
+        assertEquals(1 << 20, Files.size(mp.resolve("b")));
+        assertFalse(Files.isWritable(mp.resolve("b")) && Cmd.run("dd", "if=/dev/zero", "of=" + mp.resolve("b"), "bs=512", "count=1",
+                "conv=notrunc").ok(), "b is read-only");
+        assertTrue(MountInfo.isLiveRamdiskfs(mp));
+        ProcessHandle daemon = daemonOf(log);
+
+        Cmd.run("umount", mp.toString()).assertOk();
+
+        assertTrue(daemon.onExit().get(30, TimeUnit.SECONDS) != null);
+        assertFalse(daemon.isAlive());
+        assertFalse(MountInfo.isMounted(mp), MountInfo.describe());
+        assertTrue(Files.readString(log).contains("unmounted " + mp), Files.readString(log));
+    }
+
+    @Test
+    void aBadOptionFailsWithTheReasonAndMountsNothing() {
+        Path mp = disks.newMountPoint();
+        mounted.add(mp);
+        String[][] cases = {{"disk=a=1M,bogus", "bogus"}, {"disk=a=12Q", "12Q"}, {"disk=a=1M,allow_other=yes", "allow_other=yes"},
+            {"disk=a/b=1M", "a/b"}, {"disk=a=1M,metrics=nowhere", "nowhere"}};
+        for (String[] c : cases) {
+            Cmd.Result r = Cmd.run("mount", "-t", "fuse.ramdiskfs", "ramdiskfs", mp.toString(), "-o", c[0]);
+            assertNotEquals(0, r.exitCode(), r.describe());
+            assertTrue(r.stderr().contains(c[1]), r.describe());
+            assertFalse(MountInfo.isMounted(mp), c[0] + "\n" + MountInfo.describe());
+        }
+        Path missing = disks.testDir().resolve("no-such-dir");
+        Cmd.Result r = Cmd.run("mount", "-t", "fuse.ramdiskfs", "ramdiskfs", missing.toString(), "-o",
+                "disk=a=1M,log=" + disks.testDir().resolve("missing.log"));
+        assertNotEquals(0, r.exitCode(), r.describe());
+        assertTrue(r.stderr().contains("does not exist"), r.describe());
+    }
+
+    @Test
+    void statusJsonCountsKnownIo() throws Exception {
+        Path mp = disks.newMountPoint();
+        Path log = disks.testDir().resolve("daemon.log");
+        mounted.add(mp);
+        Cmd.run("mount", "-t", "fuse.ramdiskfs", "ramdiskfs", mp.toString(), "-o",
+                "disk=a=16M,disk=z=1M,memory_limit=64M,log=" + log).assertOk();
+        Path a = mp.resolve("a");
+
+        // 256 direct 4 KiB writes, 64 direct 64 KiB reads, one 1 MiB punch: one request each.
+        Cmd.ok("dd", "if=/dev/urandom", "of=" + a, "bs=4k", "count=256", "oflag=direct", "conv=notrunc", "status=none");
+        Cmd.ok("dd", "if=" + a, "of=/dev/null", "bs=64k", "count=64", "iflag=direct", "status=none");
+        Cmd.ok("fallocate", "--punch-hole", "--offset", "0", "--length", "1M", a.toString());
+
+        Cmd.Result r = Cmd.run(launcher(), "status", mp.toString(), "--json").assertOk();
+        MountStatus s = StatusJson.parse(r.stdout());
+        assertEquals(64L << 20, s.memoryLimitBytes());
+        assertEquals(2, s.disks().size());
+        DiskStatus d = s.disks().get(0);
+        assertEquals("a", d.name());
+        assertEquals(16L << 20, d.sizeBytes());
+        assertEquals("ram", d.layers());
+        assertEquals(256, d.writes().operations(), r.stdout());
+        assertEquals(1L << 20, d.writes().bytes());
+        assertEquals(64, d.reads().operations(), r.stdout());
+        assertEquals(4L << 20, d.reads().bytes());
+        assertEquals(1, d.discards().operations());
+        assertEquals(1L << 20, d.discards().bytes());
+        assertEquals(0, d.writes().errors() + d.reads().errors() + d.discards().errors());
+        assertTrue(d.writes().percentileNanos(0.5) > 0 && d.writes().percentileNanos(0.5) <= d.writes().percentileNanos(0.99));
+        assertEquals(0, s.disks().get(1).writes().operations());
+        assertEquals(s.memoryUsedBytes(), d.committedBytes());
+
+        // The human table, and every mount when none is named.
+        String table = Cmd.run(launcher(), "status", mp.toString()).assertOk().stdout();
+        assertTrue(table.contains(mp.toString()) && table.contains("P99.9") && table.matches("(?s).*\\ba\\s+read\\s+64\\s+4\\.0 MiB.*"), table);
+        String all = Cmd.run(launcher(), "status", "--json").assertOk().stdout();
+        assertTrue(all.startsWith("[") && all.contains("\"mount_point\":\"" + mp + "\""), all);
+        Cmd.Result notOurs = Cmd.run(launcher(), "status", disks.testDir().toString());
+        assertEquals(1, notOurs.exitCode(), notOurs.describe());
+        assertTrue(notOurs.stderr().contains("is not a ramdiskfs mount"), notOurs.describe());
+    }
+
+    @Test
+    void metricsAreServedWithTheSameFigures() throws Exception {
+        Path mp = disks.newMountPoint();
+        Path log = disks.testDir().resolve("daemon.log");
+        mounted.add(mp);
+        Cmd.run("mount", "-t", "fuse.ramdiskfs", "ramdiskfs", mp.toString(), "-o",
+                "disk=m=8M,memory_limit=64M,metrics=127.0.0.1:0,log=" + log).assertOk();
+        Matcher port = Pattern.compile("metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics").matcher(Files.readString(log));
+        assertTrue(port.find(), Files.readString(log));
+        Cmd.ok("dd", "if=/dev/zero", "of=" + mp.resolve("m"), "bs=4k", "count=16", "oflag=direct", "conv=notrunc", "status=none");
+
+        HttpResponse<String> res = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port.group(1) + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(200, res.statusCode());
+        assertTrue(res.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+        String body = res.body();
+        assertTrue(body.contains("ramdiskfs_disk_write_operations_total{disk=\"m\"} 16\n"), body);
+        assertTrue(body.contains("ramdiskfs_disk_write_bytes_total{disk=\"m\"} 65536\n"), body);
+        assertTrue(body.contains("ramdiskfs_disk_write_seconds_bucket{disk=\"m\",le=\"+Inf\"} 16\n"), body);
+        assertTrue(body.contains("ramdiskfs_disk_write_seconds_count{disk=\"m\"} 16\n"), body);
+        assertTrue(body.contains("ramdiskfs_disk_size_bytes{disk=\"m\"} 8388608\n"), body);
+        assertTrue(body.contains("ramdiskfs_memory_limit_bytes 67108864\n"), body);
+        assertTrue(body.contains("ramdiskfs_disk_read_seconds_bucket{disk=\"m\",le=\"0.000005\"} "), body);
+    }
+
+    @Test
+    void sdNotifyTellsReadyAndStopping() throws Exception {
+        Path mp = disks.newMountPoint();
+        mounted.add(mp);
+        String socket = "@ramdiskfs-it-notify-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path received = disks.testDir().resolve("notified.txt");
+        Process receiver = new ProcessBuilder("python3", "-c", String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+                "s.bind('\\0' + sys.argv[1][1:])",
+                "open(sys.argv[2] + '.bound', 'w').close()",
+                "s.settimeout(60)",
+                "with open(sys.argv[2], 'a', buffering=1) as out:",
+                "    while True:",
+                "        m = s.recv(4096).decode()",
+                "        out.write(m.replace('\\n', ' ') + '\\n')",
+                "        if 'STOPPING=1' in m: break"), socket, received.toString())
+                .redirectErrorStream(true).redirectOutput(disks.testDir().resolve("receiver.out").toFile()).start();
+        Process daemon = null;
+        try {
+            await(() -> Files.exists(Path.of(received + ".bound")), "the receiver to bind");
+            ProcessBuilder pb = new ProcessBuilder(launcher(), "-o", "disk=n=1M,memory_limit=16M", mp.toString())
+                    .redirectInput(new File("/dev/null"))
+                    .redirectErrorStream(true).redirectOutput(disks.testDir().resolve("foreground.log").toFile());
+            pb.environment().put("NOTIFY_SOCKET", socket);
+            daemon = pb.start();
+            Process d = daemon;
+            await(() -> Files.exists(received) && Files.readString(received).contains("READY=1"), "READY=1");
+            assertTrue(MountInfo.isLiveRamdiskfs(mp), "READY=1 only once the mount is live");
+            assertTrue(Files.readString(received).contains("MAINPID=" + d.pid()), Files.readString(received));
+
+            daemon.destroy(); // SIGTERM, as systemctl stop sends
+            assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, daemon.exitValue());
+            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "the receiver got STOPPING=1");
+            String got = Files.readString(received);
+            assertTrue(got.contains("STOPPING=1"), got);
+            assertTrue(got.indexOf("READY=1") < got.indexOf("STOPPING=1"), got);
+            assertFalse(MountInfo.isMounted(mp));
+        } finally {
+            if (daemon != null && daemon.isAlive()) {
+                daemon.destroyForcibly();
+            }
+            receiver.destroyForcibly();
+        }
+    }
+
+    private static ProcessHandle daemonOf(Path log) throws IOException {
+        Matcher m = DAEMON_PID.matcher(Files.readString(log));
+        assertTrue(m.find(), Files.readString(log));
+        return ProcessHandle.of(Long.parseLong(m.group(1))).orElseThrow(() -> new AssertionError("the daemon is not running"));
+    }
+
+    @FunctionalInterface
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void await(Check c, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!c.ok()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no " + what + " within 30 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
