@@ -21,6 +21,7 @@ SEQ_CAP=${SEQ_CAP:-60}
 JOBS=${JOBS:-"seqwrite-buffered seqwrite-direct seqread-direct randread-1job randread-4jobs randwrite-1job randwrite-4jobs"}
 OUT=${OUT:-$(mktemp -d /tmp/ramdiskfs-ab.XXXXXX)}
 export SIZE RUNTIME SEQ_CAP
+mkdir -p "$OUT"
 [ "$(id -u)" = 0 ] || { echo "bench/ab.sh: run as root (FUSE mounts)" >&2; exit 2; }
 command -v fio >/dev/null || { echo "bench/ab.sh: install fio" >&2; exit 1; }
 log() { echo "[$(date +%T)] $*" >&2; }
