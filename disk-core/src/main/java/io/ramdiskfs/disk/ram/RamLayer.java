@@ -52,6 +52,11 @@ public final class RamLayer implements LayerIo {
     private long zeroAfter;
     /** Written only with every stripe held. */
     private boolean closed;
+    /**
+     * Part of a snapshot: writes, unmaps and resizes fail; the content changes only by a merge
+     * ({@link #absorb}) while the layer is private to one chain. Written with every stripe held.
+     */
+    private volatile boolean frozen;
 
     private RamLayer(long sectorCount, int sectorSize, MemoryBudget budget, ChunkAllocator allocator) {
         this.sectorSize = sectorSize;
@@ -394,8 +399,8 @@ public final class RamLayer implements LayerIo {
                 StampedLock lock = stripe(c);
                 long stamp = lock.writeLock();
                 try {
-                    if (closed) {
-                        throw new DiskException(DiskError.IO, "the RAM layer is closed");
+                    if (closed || frozen) {
+                        throw unusable();
                     }
                     // A piece past a concurrent shrink is dropped: the write ordered before it.
                     if (pieceEnd <= sectorCount) {
@@ -539,8 +544,8 @@ public final class RamLayer implements LayerIo {
             StampedLock lock = stripe(c);
             long stamp = lock.writeLock();
             try {
-                if (closed) {
-                    throw new DiskException(DiskError.IO, "the RAM layer is closed");
+                if (closed || frozen) {
+                    throw unusable();
                 }
                 if (pieceEnd <= sectorCount) {
                     unmapPiece(c, s, pieceEnd, zeroBelowFrom);
@@ -591,6 +596,155 @@ public final class RamLayer implements LayerIo {
         }
     }
 
+    // ------------------------------------------------------------------ snapshots
+
+    private DiskException unusable() {
+        return closed ? new DiskException(DiskError.IO, "the RAM layer is closed")
+                : new DiskException(DiskError.READ_ONLY, "the RAM layer is frozen (part of a snapshot)");
+    }
+
+    /** Makes the layer immutable: it becomes part of a snapshot. Waits for writers inside it. */
+    public void freeze() {
+        long[] stamps = lockAll();
+        try {
+            frozen = true;
+        } finally {
+            unlockAll(stamps);
+        }
+    }
+
+    public boolean isFrozen() {
+        return frozen;
+    }
+
+    /** An empty RAM layer of {@code sectorCount} sectors like this one: same sector size, budget, allocator. */
+    public RamLayer emptyCopy(long sectorCount) {
+        return new RamLayer(sectorCount, sectorSize, budget, allocator);
+    }
+
+    /**
+     * This frozen layer's bytes as runs, without locks (nothing changes a frozen layer while a
+     * chain that reads it is in use); what it does not hold comes from {@code below}, or is zeros
+     * when {@code below} is null.
+     */
+    public ReadVector.Below frozenRuns(ReadVector.Below below) {
+        if (!frozen) {
+            throw new IllegalStateException("only a frozen layer can be read without locks");
+        }
+        int byteShift = chunkShift + sectorShift;
+        return (position, length, vector) -> {
+            long end = position + length;
+            for (long c = position >>> byteShift, last = (end - 1) >>> byteShift; c <= last; c++) {
+                long chunkStart = c << byteShift;
+                gatherPiece(table.get(c), chunkStart, Math.max(position, chunkStart), Math.min(end, chunkStart + chunkBytes),
+                        vector, below);
+            }
+        };
+    }
+
+    /**
+     * Merges {@code lower}, the layer right under this one in a chain, into this one: afterwards
+     * this layer alone reads as the two did together (this one wins where both hold a sector) and
+     * {@code lower} can be dropped. Whole chunks this layer does not hold move over without a copy;
+     * sectors of partly held chunks are copied. {@code lower}'s sectors at or past
+     * {@code visibleLimit} (which the chain never showed) are left behind.
+     *
+     * <p>Call only while no request uses either layer and no other chain uses {@code lower} (the
+     * disk's gate is closed). Returns false, having changed nothing that reads differently, when
+     * copying needs memory the budget does not have.
+     */
+    public boolean absorb(RamLayer lower, long visibleLimit) {
+        if (lower.sectorSize != sectorSize) {
+            throw new IllegalArgumentException("sector sizes differ: " + sectorSize + " and " + lower.sectorSize);
+        }
+        long[] mine = lockAll();
+        long[] theirs = lower.lockAll();
+        try {
+            long limit = Math.min(Math.min(zeroAfter, visibleLimit), Math.min(lower.sectorCount, sectorCount));
+            long chunks = chunksFor(limit);
+            // Pass 1: copy into chunks this layer holds in part (may need memory, so it may fail).
+            for (long c = 0; c < chunks; c++) {
+                if (lower.table.leafAbsent(c)) {
+                    c = ChunkTable.nextLeafStart(c) - 1;
+                    continue;
+                }
+                Chunk theirsChunk = lower.table.get(c);
+                int n = (int) Math.min(sectorsPerChunk, limit - (c << chunkShift));
+                if (theirsChunk == null || (table.get(c) == null && n == sectorsPerChunk)) {
+                    continue;
+                }
+                if (!copyAbsent(c, theirsChunk, lower, n)) {
+                    return false;
+                }
+            }
+            // Pass 2: move whole chunks this layer does not hold at all.
+            for (long c = 0; c < chunks; c++) {
+                if (lower.table.leafAbsent(c)) {
+                    c = ChunkTable.nextLeafStart(c) - 1;
+                    continue;
+                }
+                Chunk moving = lower.table.get(c);
+                if (moving == null || table.get(c) != null || (c + 1) << chunkShift > limit) {
+                    continue;
+                }
+                table.set(c, moving);
+                lower.table.set(c, null);
+                if (moving.address != 0) {
+                    lower.committed.addAndGet(-chunkBytes);
+                    committed.addAndGet(chunkBytes);
+                }
+            }
+            // Sectors neither holds read zero at or past lower's zero-after, not what lies below it.
+            zeroAfter = Math.min(zeroAfter, lower.zeroAfter);
+            return true;
+        } finally {
+            lower.unlockAll(theirs);
+            unlockAll(mine);
+        }
+    }
+
+    /** Copies the first {@code n} sectors of {@code from} that chunk {@code c} here lacks. */
+    private boolean copyAbsent(long c, Chunk from, RamLayer lower, int n) {
+        Chunk to = table.get(c);
+        if (to == Chunk.ALL_ZERO) {
+            return true;
+        }
+        for (int i = 0; i < n; ) {
+            boolean absentHere = to == null || !Bits.get(to.present, i);
+            boolean presentThere = from == Chunk.ALL_ZERO || Bits.get(from.present, i);
+            if (!absentHere || !presentThere) {
+                i++;
+                continue;
+            }
+            boolean data = from != Chunk.ALL_ZERO && Bits.get(from.data, i);
+            to = materialize(c, to);
+            if (data) {
+                if (to.address == 0) {
+                    if (!budget.tryReserve(chunkBytes)) {
+                        return false;
+                    }
+                    try {
+                        to.address = allocator.allocate(chunkBytes);
+                    } catch (OutOfMemoryError oom) {
+                        budget.release(chunkBytes);
+                        return false;
+                    }
+                    committed.addAndGet(chunkBytes);
+                }
+                NativeMemory.copy(null, from.address + ((long) i << sectorShift), null, to.address + ((long) i << sectorShift),
+                        sectorSize);
+                setData(to, i, i + 1);
+            } else {
+                Bits.setRange(to.present, i, i + 1);
+            }
+            i++;
+        }
+        if (to != null && to != Chunk.ALL_ZERO) {
+            settle(c, to);
+        }
+        return true;
+    }
+
     // ------------------------------------------------------------------ resize, close
 
     @Override
@@ -601,8 +755,8 @@ public final class RamLayer implements LayerIo {
         }
         long[] stamps = lockAll();
         try {
-            if (closed) {
-                throw new DiskException(DiskError.IO, "the RAM layer is closed");
+            if (closed || frozen) {
+                throw unusable();
             }
             long old = sectorCount;
             zeroAfter = Math.min(zeroAfter, newSectorCount);
