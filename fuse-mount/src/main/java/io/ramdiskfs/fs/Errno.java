@@ -4,9 +4,13 @@ package io.ramdiskfs.fs;
 public enum Errno {
     EPERM(1),
     ENOENT(2),
+    EINTR(4),
     EIO(5),
     EBADF(9),
+    EAGAIN(11),
+    ENOMEM(12),
     EACCES(13),
+    EFAULT(14),
     EEXIST(17),
     ENOTDIR(20),
     EISDIR(21),
