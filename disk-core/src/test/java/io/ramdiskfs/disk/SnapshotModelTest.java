@@ -28,6 +28,7 @@ class SnapshotModelTest {
     static final int OPS = 4000;
     static final int MAX_SIZE = 1 << 20;
     static final int SECTOR = 512;
+    private static int sharedCopies;
 
     @TempDir
     Path dir;
@@ -54,6 +55,7 @@ class SnapshotModelTest {
     @MethodSource("seeds")
     void chainsMatchTheirModels(long seed) throws Exception {
         Random rnd = new Random(seed);
+        sharedCopies = 0;
         MemoryBudget budget = new MemoryBudget(64L << 20);
         List<Modeled> disks = new ArrayList<>();
         List<Modeled> snapshots = new ArrayList<>();
@@ -128,6 +130,18 @@ class SnapshotModelTest {
                     Modeled src = pick(rnd, fromSnapshot ? snapshots : disks);
                     op = "clone " + src.name;
                     disks.add(new Modeled("d" + names++ + "<" + src.name, src.disk.cloneDisk(), src.model.clone()));
+                } else if (r < 97 && disks.size() < 6) {
+                    boolean fromSnapshot = rnd.nextBoolean() && !snapshots.isEmpty();
+                    Modeled src = pick(rnd, fromSnapshot ? snapshots : disks);
+                    boolean fresh = rnd.nextBoolean();
+                    Modeled dst = fresh ? null : pick(rnd, disks);
+                    if (dst == null) {
+                        dst = new Modeled("d" + names++ + "<cp " + src.name, LayeredDisk.of(RamLayer.create(0, SECTOR, budget), false),
+                                new byte[0]);
+                        disks.add(dst);
+                    }
+                    op = "copy ranges of " + src.name + " to " + dst.name;
+                    copyLikeCp(rnd, src, dst);
                 } else if (disks.size() > 1) {
                     Modeled d = disks.remove(rnd.nextInt(disks.size()));
                     op = "delete disk " + d.name;
@@ -138,6 +152,7 @@ class SnapshotModelTest {
                 }
             }
             checkAll(disks, snapshots, "at the end", seed);
+            assertTrue(sharedCopies > 0, "seed " + seed + ": no range copy was shared");
             // Without snapshots, every disk merges back to its live layer over its base.
             for (Modeled s : snapshots) {
                 s.disk.close();
@@ -165,6 +180,43 @@ class SnapshotModelTest {
             }
         }
         assertEquals(0, budget.used(), "seed " + seed + ": memory left in the budget after closing everything");
+    }
+
+    /**
+     * Copies ascending sector ranges of {@code src} to the same offsets of {@code dst} as
+     * {@code cp} does with {@code copy_file_range}: shared where the disks can share layers,
+     * copied through a buffer where not.
+     */
+    private static void copyLikeCp(Random rnd, Modeled src, Modeled dst) throws DiskException {
+        long sectors = src.model.length / SECTOR;
+        long at = 0;
+        while (at < sectors) {
+            long start = at + (rnd.nextInt(3) == 0 ? rnd.nextInt(300) : 0);
+            if (start >= sectors) {
+                break;
+            }
+            long count = 1 + rnd.nextInt((int) Math.min(sectors - start, 1200));
+            if (LayeredDisk.shareRange(src.disk, dst.disk, start, count)) {
+                sharedCopies++;
+            } else {
+                byte[] buf = new byte[(int) count * SECTOR];
+                src.disk.bytes().read(start * SECTOR, buf, BYTES, buf.length);
+                try {
+                    dst.disk.bytes().write(start * SECTOR, buf, BYTES, buf.length);
+                } catch (DiskException e) {
+                    if (e.error() != DiskError.NO_SPACE) {
+                        throw e;
+                    }
+                    return;
+                }
+            }
+            int end = (int) ((start + count) * SECTOR);
+            if (dst.model.length < end) {
+                dst.model = Arrays.copyOf(dst.model, end);
+            }
+            System.arraycopy(src.model, (int) start * SECTOR, dst.model, (int) start * SECTOR, (int) count * SECTOR);
+            at = start + count;
+        }
     }
 
     private static Modeled pick(Random rnd, List<Modeled> from) {

@@ -703,6 +703,104 @@ public final class RamLayer implements LayerIo {
         }
     }
 
+    /** True when the layer holds no sector at all: no data, no zeros. */
+    public boolean isBlank() {
+        long[] stamps = lockAll();
+        try {
+            for (long c = 0, chunks = chunksFor(sectorCount); c < chunks; c++) {
+                if (table.leafAbsent(c)) {
+                    c = ChunkTable.nextLeafStart(c) - 1;
+                } else if (table.get(c) != null) {
+                    return false;
+                }
+            }
+            return zeroAfter >= sectorCount;
+        } finally {
+            unlockAll(stamps);
+        }
+    }
+
+    /**
+     * Lets {@code [from, to)} show what the layers below hold there, as if it had been copied from
+     * them: the sectors this layer holds in the range are dropped, and the zero-after point is
+     * raised to {@code to} (never lowered). Absent sectors between the old zero-after point and
+     * {@code from}, which read zeros until now, are marked zero where {@code belowHolds} says a
+     * lower layer may hold something, so they keep reading zeros. This is how a copy of a range
+     * between two disks that share the layers below costs no data ({@code copy_file_range}).
+     *
+     * @param belowHolds for a chunk-sized sector range {@code [s, e)}: may a lower layer hold any of it
+     */
+    public void shareFromBelow(long from, long to, java.util.function.LongBinaryOperator belowHolds) throws DiskException {
+        long[] stamps = lockAll();
+        try {
+            if (closed || frozen) {
+                throw unusable();
+            }
+            if (from < 0 || to < from || to > sectorCount) {
+                throw DiskException.illegalBlock(from, to - from, sectorCount);
+            }
+            for (long s = zeroAfter; s < from; ) {
+                long c = s >>> chunkShift;
+                long e = Math.min(from, (c + 1) << chunkShift);
+                if (belowHolds.applyAsLong(s, e) != 0) {
+                    markAbsentZero(c, s, e);
+                }
+                s = e;
+            }
+            dropRange(from, to);
+            zeroAfter = Math.max(zeroAfter, to);
+        } finally {
+            unlockAll(stamps);
+        }
+    }
+
+    /** Absent sectors of {@code [s, e)}, within chunk {@code c}, become zero; call with every stripe held. */
+    private void markAbsentZero(long c, long s, long e) {
+        long chunkStart = c << chunkShift;
+        Chunk chunk = table.get(c);
+        if (chunk == Chunk.ALL_ZERO) {
+            return;
+        }
+        if (chunk == null && s == chunkStart && e - s == sectorsPerChunk) {
+            table.set(c, Chunk.ALL_ZERO);
+            return;
+        }
+        chunk = materialize(c, chunk);
+        Bits.setRange(chunk.present, (int) (s - chunkStart), (int) (e - chunkStart));
+        settle(c, chunk);
+    }
+
+    /** Drops every sector in {@code [from, to)} (they become absent); call with every stripe held. */
+    private void dropRange(long from, long to) {
+        for (long s = from; s < to; ) {
+            long c = s >>> chunkShift;
+            long chunkStart = c << chunkShift;
+            long e = Math.min(to, chunkStart + sectorsPerChunk);
+            if (table.leafAbsent(c)) {
+                s = Math.min(to, ChunkTable.nextLeafStart(c) << chunkShift);
+                continue;
+            }
+            Chunk chunk = table.get(c);
+            if (chunk != null) {
+                if (s == chunkStart && e - s == sectorsPerChunk) {
+                    if (chunk != Chunk.ALL_ZERO) {
+                        freeMemory(chunk);
+                    }
+                    table.set(c, null);
+                } else {
+                    chunk = materialize(c, chunk);
+                    int i0 = (int) (s - chunkStart);
+                    int i1 = (int) (e - chunkStart);
+                    chunk.dataSectors -= Bits.count(chunk.data, i0, i1);
+                    Bits.clearRange(chunk.data, i0, i1);
+                    Bits.clearRange(chunk.present, i0, i1);
+                    settle(c, chunk);
+                }
+            }
+            s = e;
+        }
+    }
+
     /** Copies the first {@code n} sectors of {@code from} that chunk {@code c} here lacks. */
     private boolean copyAbsent(long c, Chunk from, RamLayer lower, int n) {
         Chunk to = table.get(c);
