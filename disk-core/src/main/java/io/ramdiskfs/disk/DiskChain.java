@@ -314,6 +314,29 @@ final class DiskChain {
     }
 
     /**
+     * What the chain shows at {@code sector}: data, or zeros (a hole), and up to where, at most
+     * {@code limit}. Each layer answers for its own sectors; absent ones ask the layer below, and
+     * what no layer holds is a hole.
+     */
+    SectorRun run(long sector, long limit, SectorRun out) {
+        long end = limit;
+        for (int i = 0; i < layers.length; i++) {
+            if (i > 0 && sector >= visible[i]) {
+                break;
+            }
+            if (i > 0) {
+                end = Math.min(end, visible[i]);
+            }
+            layers[i].run(sector, end, out);
+            end = Math.min(end, out.end);
+            if (out.state != SectorRun.ABSENT) {
+                return out.set(out.state, end);
+            }
+        }
+        return out.set(SectorRun.ZERO, end);
+    }
+
+    /**
      * The first pair, from the top, of a frozen RAM layer under a RAM layer that exactly the same
      * chains use (every chain that holds the upper one holds the lower one right under it, so
      * equal counts mean equal sets): no snapshot and no disk reads the lower one on its own, so it

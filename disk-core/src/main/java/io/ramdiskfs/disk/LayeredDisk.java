@@ -277,6 +277,48 @@ public final class LayeredDisk implements AutoCloseable {
         return chain.fallsThroughTo(sector, count);
     }
 
+    /**
+     * SEEK_DATA: the first byte at or after {@code position} that lies in data (sector
+     * granularity, so a position inside a data sector is its own answer), or -1 when there is
+     * none before the end (ENXIO).
+     */
+    public long seekData(long position) {
+        return seek(position, true);
+    }
+
+    /**
+     * SEEK_HOLE: the first byte at or after {@code position} that lies in a hole (the end of the
+     * disk counts as one), or -1 when {@code position} is at or past the end (ENXIO).
+     */
+    public long seekHole(long position) {
+        return seek(position, false);
+    }
+
+    private long seek(long position, boolean data) {
+        int t = gate.enter();
+        try {
+            DiskChain c = chain;
+            long count = c.sectorCount();
+            long size = count * sectorSize;
+            if (position < 0 || position >= size) {
+                return -1;
+            }
+            SectorRun run = new SectorRun();
+            for (long s = position / sectorSize; s < count; s = run.end) {
+                c.run(s, count, run);
+                if ((run.state == SectorRun.DATA) == data) {
+                    return Math.max(position, s * sectorSize);
+                }
+                if (run.end <= s) {
+                    throw new IllegalStateException("no progress at sector " + s + " of " + c);
+                }
+            }
+            return data ? -1 : size;
+        } finally {
+            gate.exit(t);
+        }
+    }
+
     // ------------------------------------------------------------------ snapshots, rollback, clones
 
     /**
@@ -460,9 +502,6 @@ public final class LayeredDisk implements AutoCloseable {
             if (src.closed || dst.closed || !dst.chain.isSnapshottable()
                     || !(src.chain.layers[0] instanceof RamLayer) || (!src.readOnly && !src.chain.isSnapshottable())
                     || sector > src.sectorCount() - count) {
-                return false;
-            }
-            if (sharedPart(src, sector, count) == null) {
                 return false;
             }
             if (!matchesBelowTop(dst, sharedPart(src, sector, count))) {
@@ -654,7 +693,7 @@ public final class LayeredDisk implements AutoCloseable {
         gate.close();
         gate.open();
         last.releaseAll();
-        if (last.depth() > 1) {
+        if (!CHAINED.isEmpty()) {
             mergeEverywhere();
         }
     }

@@ -297,8 +297,36 @@ class SnapshotModelTest {
                 byte[] got = new byte[d.model.length];
                 d.disk.bytes().read(0, got, BYTES, got.length);
                 compare(d, d.model, got, 0, "whole " + d.name + " " + when, seed);
+                checkHoles(d, when, seed);
             }
         }
+    }
+
+    /**
+     * Walks the disk with SEEK_DATA / SEEK_HOLE: every hole must read zeros in the model (so no
+     * byte of data is ever skipped), data and holes alternate, and the walk ends at the size.
+     */
+    private static void checkHoles(Modeled d, String when, long seed) {
+        long size = d.model.length;
+        long pos = 0;
+        while (pos < size) {
+            long data = d.disk.seekData(pos);
+            long holeEnd = data < 0 ? size : data;
+            for (long i = pos; i < holeEnd; i++) {
+                if (d.model[(int) i] != 0) {
+                    fail("seed " + seed + ": " + d.name + " " + when + ": SEEK_DATA from " + pos + " says " + data
+                            + " but byte " + i + " is " + d.model[(int) i] + " in " + d.disk);
+                }
+            }
+            if (data < 0) {
+                break;
+            }
+            long hole = d.disk.seekHole(data);
+            assertTrue(hole > data && hole <= size, "seed " + seed + ": SEEK_HOLE from " + data + " says " + hole);
+            pos = hole;
+        }
+        assertEquals(-1, d.disk.seekData(size), "SEEK_DATA at the end");
+        assertEquals(-1, d.disk.seekHole(size), "SEEK_HOLE at the end");
     }
 
     /** Says where the bytes differ first, and how far the difference runs. */

@@ -9,6 +9,7 @@ import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.disk.ReadVector;
 import io.ramdiskfs.disk.SectorMarker;
 import io.ramdiskfs.disk.SectorRange;
+import io.ramdiskfs.disk.SectorRun;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.StampedLock;
 
@@ -308,6 +309,63 @@ public final class RamLayer implements LayerIo {
             }
         }
         return false;
+    }
+
+    /**
+     * No lock, like {@link #holdsAny}: chunk slots and bitmaps are read as they are. Absent
+     * sectors at or past zero-after are zeros; runs of absent chunks skip whole empty leaves.
+     */
+    @Override
+    public SectorRun run(long sector, long limit, SectorRun out) {
+        long za = zeroAfter;
+        long end = Math.min(limit, sectorCount);
+        if (sector >= end) {
+            return out.set(SectorRun.ZERO, Math.max(limit, sector + 1));
+        }
+        long s = sector;
+        long c = s >>> chunkShift;
+        Chunk chunk = table.leafAbsent(c) ? null : table.get(c);
+        if (chunk == null) {
+            // Absent: extend over absent chunks and leaves, then split at zero-after.
+            long e = s;
+            while (e < end) {
+                long ce = e >>> chunkShift;
+                if (table.leafAbsent(ce)) {
+                    e = ChunkTable.nextLeafStart(ce) << chunkShift;
+                } else if (table.get(ce) == null) {
+                    e = (ce + 1) << chunkShift;
+                } else {
+                    break;
+                }
+            }
+            e = Math.min(e, end);
+            if (s >= za) {
+                return out.set(SectorRun.ZERO, e);
+            }
+            return out.set(SectorRun.ABSENT, Math.min(e, za));
+        }
+        long chunkStart = c << chunkShift;
+        long chunkEnd = Math.min(end, chunkStart + sectorsPerChunk);
+        if (chunk == Chunk.ALL_ZERO) {
+            return out.set(SectorRun.ZERO, chunkEnd);
+        }
+        if (chunk.dataSectors == sectorsPerChunk) {
+            return out.set(SectorRun.DATA, chunkEnd);
+        }
+        int i = (int) (s - chunkStart);
+        int i1 = (int) (chunkEnd - chunkStart);
+        if (Bits.get(chunk.data, i)) {
+            return out.set(SectorRun.DATA, chunkStart + Bits.next(chunk.data, i, i1, false));
+        }
+        if (Bits.get(chunk.present, i)) {
+            int j = Math.min(Bits.next(chunk.present, i, i1, false), Bits.next(chunk.data, i, i1, true));
+            return out.set(SectorRun.ZERO, chunkStart + j);
+        }
+        long e = chunkStart + Bits.next(chunk.present, i, i1, true);
+        if (s >= za) {
+            return out.set(SectorRun.ZERO, e);
+        }
+        return out.set(SectorRun.ABSENT, Math.min(e, za));
     }
 
     /** Under a stripe lock: the layer is open and the piece still lies within it. */
