@@ -7,7 +7,11 @@ import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.fs.Errno;
 import io.ramdiskfs.fs.ErrnoMapper;
 import io.ramdiskfs.fs.FsException;
+import io.ramdiskfs.fuse.jnr.FuseKernel.CopyFileRangeIn;
+import io.ramdiskfs.fuse.jnr.FuseKernel.CopyFileRangeOut;
 import io.ramdiskfs.fuse.jnr.FuseKernel.InHeader;
+import io.ramdiskfs.fuse.jnr.FuseKernel.LseekIn;
+import io.ramdiskfs.fuse.jnr.FuseKernel.LseekOut;
 import io.ramdiskfs.fuse.jnr.FuseKernel.OutHeader;
 import io.ramdiskfs.fuse.jnr.FuseKernel.ReadWriteIn;
 import io.ramdiskfs.fuse.jnr.FuseKernel.WriteOut;
@@ -207,6 +211,70 @@ final class DataRequests {
                 reply(0, WRITE_OUT, 1);
             } catch (Throwable t) {
                 reply(ErrnoMapper.fail("write", "handle " + fh, offset, Integer.toUnsignedLong(size), t), 0, 1);
+            }
+            return true;
+        }
+
+        /**
+         * LSEEK (protocol 7.24): SEEK_DATA / SEEK_HOLE from the disk's layers. Served here, never
+         * by libfuse2, whose ENOSYS would turn SEEK_DATA off for the whole connection.
+         */
+        boolean lseek(long buf, int length) {
+            long at = buf + InHeader.SIZE;
+            long fh = NativeMemory.getLong(at + LseekIn.FH);
+            long offset = NativeMemory.getLong(at + LseekIn.OFFSET);
+            int whence = NativeMemory.getInt(at + LseekIn.WHENCE);
+            unique = NativeMemory.getLong(buf + IN_UNIQUE);
+            try {
+                NativeMemory.putLong(header + OUT_HEADER + LseekOut.OFFSET, dir.seek(fh, offset, whence));
+                reply(0, LseekOut.SIZE, 1);
+            } catch (Throwable t) {
+                reply(ErrnoMapper.fail("lseek", "handle " + fh, offset, whence, t), 0, 1);
+            }
+            return true;
+        }
+
+        /** COPY_FILE_RANGE (protocol 7.28): the count fits {@code fuse_write_out}'s 32 bits. */
+        boolean copyFileRange(long buf, int length) {
+            return copy(buf, false);
+        }
+
+        /** COPY_FILE_RANGE_64 (7.45): the same with a 64-bit count. */
+        boolean copyFileRange64(long buf, int length) {
+            return copy(buf, true);
+        }
+
+        /**
+         * A copy inside the mount ({@link DiskDirectory#copyRange}): a whole disk, or a disk's data
+         * extents into a fresh one, becomes a clone that copies nothing.
+         */
+        private boolean copy(long buf, boolean wide) {
+            long at = buf + InHeader.SIZE;
+            long fhIn = NativeMemory.getLong(at + CopyFileRangeIn.FH_IN);
+            long offIn = NativeMemory.getLong(at + CopyFileRangeIn.OFF_IN);
+            long fhOut = NativeMemory.getLong(at + CopyFileRangeIn.FH_OUT);
+            long offOut = NativeMemory.getLong(at + CopyFileRangeIn.OFF_OUT);
+            long len = NativeMemory.getLong(at + CopyFileRangeIn.LEN);
+            long flags = NativeMemory.getLong(at + CopyFileRangeIn.FLAGS);
+            unique = NativeMemory.getLong(buf + IN_UNIQUE);
+            try {
+                if (flags != 0) {
+                    throw new FsException(Errno.EINVAL, "copy_file_range flags " + flags + " are not supported");
+                }
+                if (len < 0) {
+                    throw new FsException(Errno.EINVAL, "copy_file_range length " + Long.toUnsignedString(len) + " is too large");
+                }
+                // The 32-bit reply caps a copy where the kernel caps it too: UINT_MAX & PAGE_MASK.
+                long n = dir.copyRange(fhIn, offIn, fhOut, offOut, wide ? len : Math.min(len, 0xFFFF_F000L));
+                if (wide) {
+                    NativeMemory.putLong(header + OUT_HEADER + CopyFileRangeOut.BYTES_COPIED, n);
+                } else {
+                    NativeMemory.putInt(header + OUT_HEADER + WriteOut.COUNT, (int) n);
+                    NativeMemory.putInt(header + OUT_HEADER + WriteOut.COUNT + 4, 0); // padding
+                }
+                reply(0, WRITE_OUT, 1);
+            } catch (Throwable t) {
+                reply(ErrnoMapper.fail("copy_file_range", "handle " + fhIn + " to handle " + fhOut, offIn, len, t), 0, 1);
             }
             return true;
         }

@@ -32,6 +32,11 @@ final class NativeOps {
         // A READ needs fh, offset, size, read_flags; lock_owner and flags are not read.
         add(new Op(FuseKernel.FUSE_READ, "READ", FuseKernel.ReadWriteIn.LOCK_OWNER, DataRequests.Worker::read));
         add(new Op(FuseKernel.FUSE_WRITE, "WRITE", FuseKernel.ReadWriteIn.SIZE, DataRequests.Worker::write));
+        add(new Op(FuseKernel.FUSE_LSEEK, "LSEEK", FuseKernel.LseekIn.SIZE, DataRequests.Worker::lseek));
+        add(new Op(FuseKernel.FUSE_COPY_FILE_RANGE, "COPY_FILE_RANGE", FuseKernel.CopyFileRangeIn.SIZE,
+                DataRequests.Worker::copyFileRange));
+        add(new Op(FuseKernel.FUSE_COPY_FILE_RANGE_64, "COPY_FILE_RANGE_64", FuseKernel.CopyFileRangeIn.SIZE,
+                DataRequests.Worker::copyFileRange64));
     }
 
     private static void add(Op op) {
