@@ -35,7 +35,8 @@ fi
 
 PIDS=; MNT=; FILE=
 wait_for() { local t=$(( $1 * 10 )); shift; while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t-1)); done; return 1; }
-is_fuse_mount() { awk -v m="$1" '$5 == m' /proc/self/mountinfo | grep -q ' - fuse'; }
+# One awk reads all of mountinfo: no early-exiting grep -q on a pipe (a SIGPIPE'd writer fails under pipefail).
+is_fuse_mount() { awk -v m="$1" '$5 == m && / - fuse/ { f = 1 } END { exit !f }' /proc/self/mountinfo; }
 rss_mib() { awk '/^VmRSS:/{printf "%d", $2/1024}' "/proc/$1/status" 2>/dev/null || echo -; }
 stop() {
   for p in $PIDS; do

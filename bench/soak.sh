@@ -42,8 +42,9 @@ mkdir -p "$MNT"
 PID=
 PASSED=0
 
-is_mounted() { awk -v m="$MNT" '$5 == m' /proc/self/mountinfo | grep -q .; }
-is_live() { awk -v m="$MNT" '$5 == m' /proc/self/mountinfo | grep -q ' - fuse.ramdiskfs ' && ls "$MNT" >/dev/null 2>&1; }
+# One awk reads all of mountinfo: no early-exiting grep -q on a pipe (a SIGPIPE'd writer fails under pipefail).
+is_mounted() { awk -v m="$MNT" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+is_live() { awk -v m="$MNT" '$5 == m && / - fuse\.ramdiskfs / { f = 1 } END { exit !f }' /proc/self/mountinfo && ls "$MNT" >/dev/null 2>&1; }
 cleanup() {
   if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
     kill -TERM "$PID" 2>/dev/null
@@ -337,7 +338,7 @@ echo "soak: at rest: df used $used bytes, committed bytes of all disks $committe
 [ "$used" = "$committed" ] || { echo "soak: MISMATCH: df used differs from the disks' committed bytes"; driver=1; }
 if command -v jcmd >/dev/null; then
   jcmd "$PID" GC.run >/dev/null 2>&1
-  heap=$(jcmd "$PID" GC.heap_info 2>/dev/null | sed -n 's/.*heap *total [0-9]*K, used \([0-9]*\)K.*/\1/p' | head -1)
+  heap=$(jcmd "$PID" GC.heap_info 2>/dev/null | sed -n 's/.*heap *total [0-9]*K, used \([0-9]*\)K.*/\1/p' | sed -n 1p)
   echo "soak: Java heap used after a full GC: $((${heap:-0} / 1024)) MiB"
 fi
 
@@ -354,7 +355,7 @@ PID=
 left=no; is_mounted && left=yes
 echo "soak: ramdiskfs exit ${exit_code} after SIGTERM, mount left behind: $left"
 if grep -qE ' WARN | ERROR |Exception' "$DIR/ramdiskfs.log"; then
-  echo "soak: warnings in the ramdiskfs log:"; grep -E ' WARN | ERROR |Exception' "$DIR/ramdiskfs.log" | head -20
+  echo "soak: warnings in the ramdiskfs log:"; grep -E ' WARN | ERROR |Exception' "$DIR/ramdiskfs.log" | sed -n 1,20p
   driver=1
 fi
 if [ "$driver" = 0 ] && [ "$exit_code" = 0 ] && [ "$left" = no ]; then

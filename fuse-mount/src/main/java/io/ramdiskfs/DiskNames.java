@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 public final class DiskNames {
     /** Linux's NAME_MAX, in bytes of UTF-8. */
     public static final int MAX_BYTES = 255;
+    /** The virtual directory of snapshots in the mount root; never a disk. */
+    public static final String SNAPSHOT_DIRECTORY = ".snap";
 
     private DiskNames() {}
 
@@ -16,6 +18,9 @@ public final class DiskNames {
         }
         if (name.equals(".") || name.equals("..")) {
             return "disk name '" + name + "' is reserved";
+        }
+        if (name.equals(SNAPSHOT_DIRECTORY)) {
+            return "disk name '" + name + "' is reserved for the directory of snapshots";
         }
         if (name.indexOf('/') >= 0) {
             return "disk name '" + name + "' contains '/'";

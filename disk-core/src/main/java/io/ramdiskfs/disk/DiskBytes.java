@@ -42,13 +42,16 @@ public final class DiskBytes {
     public int read(long position, Object base, long offset, int length) throws DiskException {
         checkRequest(position, length);
         for (int attempt = 0; ; attempt++) {
+            int t = disk.enter();
             try {
-                return readOnce(position, base, offset, length);
+                return readOnce(disk.current(), position, base, offset, length);
             } catch (DiskException e) {
                 // The disk shrank between the size check and the read: answer for the new size.
                 if (e.error() != DiskError.ILLEGAL_BLOCK || attempt >= 3) {
                     throw e;
                 }
+            } finally {
+                disk.exit(t);
             }
         }
     }
@@ -65,24 +68,28 @@ public final class DiskBytes {
     public int readInPlace(long position, int length, ReadVector vector) throws DiskException {
         checkRequest(position, length);
         for (int attempt = 0; ; attempt++) {
-            long size = disk.sizeBytes();
-            if (position >= size || length == 0) {
-                return 0;
-            }
-            int n = (int) Math.min(length, size - position);
+            int t = disk.enter();
             try {
-                return disk.readInPlace(position, n, vector) ? n : -1;
+                DiskChain c = disk.current();
+                long size = c.sectorCount() * sectorSize;
+                if (position >= size || length == 0) {
+                    return 0;
+                }
+                int n = (int) Math.min(length, size - position);
+                return c.readInPlace(position, n, vector) ? n : -1;
             } catch (DiskException e) {
                 // The disk shrank between the size check and the read: answer for the new size.
                 if (e.error() != DiskError.ILLEGAL_BLOCK || attempt >= 3) {
                     throw e;
                 }
+            } finally {
+                disk.exit(t);
             }
         }
     }
 
-    private int readOnce(long position, Object base, long offset, int length) throws DiskException {
-        long size = disk.sizeBytes();
+    private int readOnce(DiskChain chain, long position, Object base, long offset, int length) throws DiskException {
+        long size = chain.sectorCount() * sectorSize;
         if (position >= size || length == 0) {
             return 0;
         }
@@ -93,7 +100,7 @@ public final class DiskBytes {
         if (head != 0) {
             int part = Math.min(left, sectorSize - head);
             byte[] s = scratch();
-            disk.read(s, NativeMemory.BYTE_ARRAY_BASE, pos / sectorSize, 1);
+            chain.read(s, NativeMemory.BYTE_ARRAY_BASE, pos / sectorSize, 1);
             NativeMemory.copy(s, NativeMemory.BYTE_ARRAY_BASE + head, base, offset, part);
             pos += part;
             offset += part;
@@ -101,14 +108,14 @@ public final class DiskBytes {
         }
         int whole = left & ~(int) sectorMask;
         if (whole > 0) {
-            disk.read(base, offset, pos / sectorSize, whole / sectorSize);
+            chain.read(base, offset, pos / sectorSize, whole / sectorSize);
             pos += whole;
             offset += whole;
             left -= whole;
         }
         if (left > 0) {
             byte[] s = scratch();
-            disk.read(s, NativeMemory.BYTE_ARRAY_BASE, pos / sectorSize, 1);
+            chain.read(s, NativeMemory.BYTE_ARRAY_BASE, pos / sectorSize, 1);
             NativeMemory.copy(s, NativeMemory.BYTE_ARRAY_BASE, base, offset, left);
         }
         return n;
@@ -132,39 +139,45 @@ public final class DiskBytes {
         }
         if (end <= disk.sizeBytes()) {
             long token = locks.lock(position, length);
+            int t = disk.enter();
             try {
-                if (end <= disk.sizeBytes()) {
-                    writeLocked(position, base, offset, length);
+                DiskChain c = disk.current();
+                if (end <= c.sectorCount() * sectorSize) {
+                    writeLocked(c, position, base, offset, length);
                     return length;
                 }
             } finally {
+                disk.exit(t);
                 locks.unlock(token);
             }
         }
         locks.lockAll();
+        int t = disk.enter();
         try {
-            long size = disk.sizeBytes();
+            DiskChain c = disk.current();
+            long size = c.sectorCount() * sectorSize;
             if (end <= size) {
-                writeLocked(position, base, offset, length);
+                writeLocked(c, position, base, offset, length);
                 return length;
             }
-            disk.resize(roundUp(end) / sectorSize);
+            c.resize(roundUp(end) / sectorSize);
             try {
-                writeLocked(position, base, offset, length);
+                writeLocked(c, position, base, offset, length);
             } catch (DiskException | RuntimeException e) {
                 // A failed write changes nothing, not even the size it grew to.
-                disk.resize(size / sectorSize);
+                c.resize(size / sectorSize);
                 throw e;
             }
             return length;
         } finally {
+            disk.exit(t);
             locks.unlockAll();
         }
     }
 
-    private void writeLocked(long position, Object base, long offset, int length) throws DiskException {
+    private void writeLocked(DiskChain chain, long position, Object base, long offset, int length) throws DiskException {
         if (((position | length) & sectorMask) == 0) {
-            disk.write(base, offset, position / sectorSize, length / sectorSize, false);
+            chain.write(base, offset, position / sectorSize, length / sectorSize, false);
             return;
         }
         byte[] s = scratch();
@@ -178,14 +191,14 @@ public final class DiskBytes {
             int span = (int) (alignedEnd - alignedStart);
             long scratchBase = NativeMemory.BYTE_ARRAY_BASE;
             if (head != 0) {
-                disk.read(s, scratchBase, alignedStart / sectorSize, 1);
+                chain.read(s, scratchBase, alignedStart / sectorSize, 1);
             }
             int tail = (int) (alignedEnd - (pos + part));
             if (tail != 0 && (head == 0 || span > sectorSize)) {
-                disk.read(s, scratchBase + span - sectorSize, alignedEnd / sectorSize - 1, 1);
+                chain.read(s, scratchBase + span - sectorSize, alignedEnd / sectorSize - 1, 1);
             }
             NativeMemory.copy(base, offset, s, scratchBase + head, part);
-            disk.write(s, scratchBase, alignedStart / sectorSize, span / sectorSize, false);
+            chain.write(s, scratchBase, alignedStart / sectorSize, span / sectorSize, false);
             pos += part;
             offset += part;
             left -= part;
@@ -203,8 +216,10 @@ public final class DiskBytes {
             throw new DiskException(DiskError.READ_ONLY, "the disk is read-only");
         }
         long token = locks.lock(position, length);
+        int t = disk.enter();
         try {
-            long end = Math.min(position + length, disk.sizeBytes());
+            DiskChain c = disk.current();
+            long end = Math.min(position + length, c.sectorCount() * sectorSize);
             if (position >= end) {
                 return;
             }
@@ -212,31 +227,32 @@ public final class DiskBytes {
             long lastWhole = end & ~sectorMask;
             if (firstWhole > lastWhole) {
                 // Within one sector.
-                zeroPartial(position, end);
+                zeroPartial(c, position, end);
                 return;
             }
             // A head, a tail, or both (two neighbouring partial sectors when no whole one lies between).
             if (position < firstWhole) {
-                zeroPartial(position, firstWhole);
+                zeroPartial(c, position, firstWhole);
             }
             if (lastWhole < end) {
-                zeroPartial(lastWhole, end);
+                zeroPartial(c, lastWhole, end);
             }
             if (firstWhole < lastWhole) {
-                disk.unmap(firstWhole / sectorSize, (lastWhole - firstWhole) / sectorSize);
+                c.unmap(firstWhole / sectorSize, (lastWhole - firstWhole) / sectorSize);
             }
         } finally {
+            disk.exit(t);
             locks.unlock(token);
         }
     }
 
     /** Zeroes bytes {@code [from, to)}, which lie within one sector, by read-modify-write. */
-    private void zeroPartial(long from, long to) throws DiskException {
+    private void zeroPartial(DiskChain chain, long from, long to) throws DiskException {
         byte[] s = scratch();
         long sectorStart = from & ~sectorMask;
-        disk.read(s, NativeMemory.BYTE_ARRAY_BASE, sectorStart / sectorSize, 1);
+        chain.read(s, NativeMemory.BYTE_ARRAY_BASE, sectorStart / sectorSize, 1);
         NativeMemory.zero(s, NativeMemory.BYTE_ARRAY_BASE + (from - sectorStart), to - from);
-        disk.write(s, NativeMemory.BYTE_ARRAY_BASE, sectorStart / sectorSize, 1, false);
+        chain.write(s, NativeMemory.BYTE_ARRAY_BASE, sectorStart / sectorSize, 1, false);
     }
 
     /**
@@ -256,9 +272,11 @@ public final class DiskBytes {
                     + " exceeds the largest disk of " + SectorRange.MAX_DISK_BYTES + " bytes");
         }
         locks.lockAll();
+        int t = disk.enter();
         try {
-            disk.resize(newSize / sectorSize);
+            disk.current().resize(newSize / sectorSize);
         } finally {
+            disk.exit(t);
             locks.unlockAll();
         }
     }
@@ -270,11 +288,14 @@ public final class DiskBytes {
                     + " is outside [0, " + SectorRange.MAX_DISK_BYTES + "]");
         }
         locks.lockAll();
+        int t = disk.enter();
         try {
-            if (disk.sizeBytes() < newSize) {
-                disk.resize(roundUp(newSize) / sectorSize);
+            DiskChain c = disk.current();
+            if (c.sectorCount() * sectorSize < newSize) {
+                c.resize(roundUp(newSize) / sectorSize);
             }
         } finally {
+            disk.exit(t);
             locks.unlockAll();
         }
     }

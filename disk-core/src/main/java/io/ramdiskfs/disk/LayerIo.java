@@ -97,6 +97,16 @@ public interface LayerIo extends LayerSource, AutoCloseable {
         return true;
     }
 
+    /**
+     * The state of sector {@code sector} and how far it runs, at most to {@code limit}: for
+     * SEEK_DATA / SEEK_HOLE. The answer may be stale by the time the caller acts, as any answer
+     * about a file that is being written. By default every sector holds data: a layer that cannot
+     * tell claims data, which is never wrong, only slower for a copy.
+     */
+    default SectorRun run(long sector, long limit, SectorRun out) {
+        return out.set(SectorRun.DATA, limit);
+    }
+
     /** Data memory this layer holds right now, in bytes. */
     long committedBytes();
 

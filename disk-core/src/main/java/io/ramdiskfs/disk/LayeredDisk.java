@@ -1,69 +1,63 @@
 package io.ramdiskfs.disk;
 
+import io.ramdiskfs.disk.ram.RamLayer;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A disk made of an immutable, validated stack of layers, top first.
+ * A disk: its current {@link DiskChain} of layers, and the {@link RequestGate} at which the chain
+ * is swapped. Reads, writes, unmaps and resizes go to the chain current when the request enters;
+ * snapshots, rollbacks, clones and merges build a new chain and swap it in while no request is
+ * inside, so every request is wholly before or wholly after them.
  *
  * <ul>
- *   <li><b>Read:</b> each layer, from the top, fills the sectors it holds; unfilled sectors fall
- *       through to the next layer; whatever no layer fills reads as zeros. A layer below the top
- *       is never asked for sectors at or past its visible count (the smallest sector count of it
- *       and every layer above, taken at construction), so a regrown top reads zeros there.
- *   <li><b>Write:</b> to the top layer, and on down while a layer is write-through.
- *   <li><b>Read cache:</b> sectors that a {@code readCache} layer missed are written into it after
- *       the read, without overwriting anything it has meanwhile received.
- *   <li><b>Unmap:</b> afterwards the range reads as zeros; memory is released where it can be.
- *   <li><b>Size:</b> the top layer's sector count, live.
+ *   <li>{@link #snapshot}: the live RAM layer becomes frozen (immutable, shared by reference), an
+ *       empty one goes on top; the snapshot is a read-only disk over the frozen chain. Constant
+ *       time, no data memory. {@link #snapshotAll} does it for several disks at one instant.
+ *   <li>{@link #rollback}: the disk reads exactly as a snapshot (size included); what was
+ *       written since is dropped.
+ *   <li>{@link #cloneDisk}: a new writable disk with this one's content, sharing its layers.
+ *   <li>Merging: a frozen layer that no snapshot and no other disk uses any more is merged into
+ *       the layer above it (its chunks move, nothing is copied but partial chunks), so reads never
+ *       fall through more layers than there are snapshots.
  * </ul>
  *
- * <p>Read-only is enforced here (upstream leaves it to the front end). Threads: every method may
- * be called concurrently; this class holds no mutable state of its own beyond per-thread scratch.
- * For byte-granular access use {@link #bytes()}.
+ * <p>Read-only is enforced here (upstream leaves it to the front end). Threads: I/O methods may be
+ * called concurrently from any thread; chain changes of all disks are serialized on one lock and
+ * must not be made from inside a request. For byte-granular access use {@link #bytes()}.
  */
 public final class LayeredDisk implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LayeredDisk.class);
-    private static final ThreadLocal<SectorMarker> MARKER = ThreadLocal.withInitial(SectorMarker::new);
-    private static final ThreadLocal<SectorMarker> CACHE_MISSES = ThreadLocal.withInitial(SectorMarker::new);
+    private static final AtomicLong IDS = new AtomicLong();
+    /** Serializes every change of any disk's chain: they are rare, and may span several disks. */
+    private static final Object CHANGES = new Object();
+    /** Open disks with more than one layer: where a merge may become possible after a release. */
+    private static final Set<LayeredDisk> CHAINED = ConcurrentHashMap.newKeySet();
 
-    private final LayerIo[] layers;
-    private final boolean[] writeThrough;
-    /** Index of the read-cache layer, or -1. */
-    private final int readCacheIndex;
-    /** Sectors of layer i at or past visible[i] are logically zero; visible[0] is unused. */
-    private final long[] visible;
-    private final int writePathLength;
-    private final boolean readOnly;
+    private final long id = IDS.incrementAndGet();
+    private final RequestGate gate = new RequestGate();
     private final int sectorSize;
+    private final boolean readOnly;
     private final DiskBytes bytes;
-    /** Where a read in place finds what the top layer does not hold; null when it cannot. */
-    private final ReadVector.Below bottomRuns;
+    private volatile DiskChain chain;
+    /** Guarded by {@link #CHANGES}. */
+    private boolean closed;
 
-    private LayeredDisk(boolean readOnly, LayerIo[] layers, boolean[] writeThrough, int readCacheIndex) {
-        this.readOnly = readOnly;
-        this.layers = layers;
-        this.writeThrough = writeThrough;
-        this.readCacheIndex = readCacheIndex;
-        this.sectorSize = layers[0].sectorSize();
-        this.visible = new long[layers.length];
-        long min = Long.MAX_VALUE;
-        for (int i = 0; i < layers.length; i++) {
-            min = Math.min(min, layers[i].sectorCount());
-            visible[i] = min;
-        }
-        int w = 1;
-        while (w < layers.length && writeThrough[w - 1]) {
-            w++;
-        }
-        this.writePathLength = w;
+    private LayeredDisk(DiskChain chain) {
+        this.chain = chain;
+        this.sectorSize = chain.sectorSize;
+        this.readOnly = chain.readOnly;
         this.bytes = new DiskBytes(this);
-        // Map a bottom image now rather than on the first read, so that its pages are faulted in
-        // (in the background, where that costs no I/O) before the reads come.
-        this.bottomRuns = bottomRuns();
+        if (chain.depth() > 1) {
+            CHAINED.add(this);
+        }
     }
 
     /**
@@ -135,7 +129,11 @@ public final class LayeredDisk implements AutoCloseable {
                     }
                 }
             }
-            return new LayeredDisk(readOnly, layers, writeThrough, readCache);
+            SharedLayer[] links = new SharedLayer[n];
+            for (int i = 0; i < n; i++) {
+                links[i] = new SharedLayer(layers[i]);
+            }
+            return new LayeredDisk(new DiskChain(readOnly, links, writeThrough, readCache));
         } catch (RuntimeException e) {
             for (LayerIo l : attached) {
                 l.close();
@@ -149,35 +147,36 @@ public final class LayeredDisk implements AutoCloseable {
         return create(readOnly, List.of(LayerConfiguration.of(layer)));
     }
 
+    /** A number unique to this disk in the process; gates of several disks are entered in this order. */
+    public long id() {
+        return id;
+    }
+
     public int sectorSize() {
         return sectorSize;
     }
 
     /** The current sector count: the top layer's. */
     public long sectorCount() {
-        return layers[0].sectorCount();
+        return chain.sectorCount();
     }
 
     public long sizeBytes() {
-        return layers[0].sectorCount() * sectorSize;
+        return chain.sectorCount() * sectorSize;
     }
 
     public boolean isReadOnly() {
         return readOnly;
     }
 
-    /** The layers, top first. */
+    /** The layers of the current chain, top first. */
     public List<LayerIo> layers() {
-        return List.of(layers);
+        return List.of(chain.layers);
     }
 
-    /** Data memory held by all layers. */
+    /** Data memory held by every layer of the chain (a shared layer counts in each disk that uses it). */
     public long committedBytes() {
-        long sum = 0;
-        for (LayerIo l : layers) {
-            sum += l.committedBytes();
-        }
-        return sum;
+        return chain.committedBytes();
     }
 
     /** The byte-granular view of this disk. */
@@ -185,167 +184,69 @@ public final class LayeredDisk implements AutoCloseable {
         return bytes;
     }
 
-    /** Reads {@code count} sectors into {@code (base, offset)}; see {@link NativeMemory}. */
-    public void read(Object base, long offset, long sector, int count) throws DiskException {
-        if (count < 0) {
-            throw DiskException.illegalBlock(sector, count, sectorCount());
-        }
-        if (layers.length == 1) {
-            layers[0].read(base, offset, sector, count, null);
-            return;
-        }
-        SectorRange.check(sector, count, sectorCount());
-        SectorMarker marker = MARKER.get();
-        marker.reset(sector, count);
-        long end = sector + count;
-        SectorMarker misses = null;
-        for (int i = 0; i < layers.length; i++) {
-            long limit = i == 0 ? end : Math.min(end, visible[i]);
-            long run = marker.nextUnset(sector);
-            if (run >= end) {
-                break;
-            }
-            if (run >= limit) {
-                break;
-            }
-            while (run < limit) {
-                long runEnd = Math.min(marker.nextSet(run), limit);
-                layers[i].read(base, offset + (run - sector) * sectorSize, run, (int) (runEnd - run), marker);
-                run = marker.nextUnset(runEnd);
-            }
-            if (i == readCacheIndex) {
-                misses = CACHE_MISSES.get();
-                misses.copyFrom(marker);
-            }
-        }
-        for (long run = marker.nextUnset(sector); run < end; ) {
-            long runEnd = marker.nextSet(run);
-            NativeMemory.zero(base, offset + (run - sector) * sectorSize, (runEnd - run) * sectorSize);
-            run = marker.nextUnset(runEnd);
-        }
-        if (misses != null) {
-            fillReadCache(misses, base, offset, sector, end);
-        }
+    // ------------------------------------------------------------------ requests
+
+    /** Enters the request gate; the chain {@link #current()} returns is fixed until {@link #exit}. */
+    int enter() {
+        return gate.enter();
     }
 
-    private void fillReadCache(SectorMarker misses, Object base, long offset, long sector, long end) {
-        LayerIo cache = layers[readCacheIndex];
-        for (long run = misses.nextUnset(sector); run < end; ) {
-            long runEnd = misses.nextSet(run);
-            try {
-                cache.writeNoOverwrite(base, offset + (run - sector) * sectorSize, run, (int) (runEnd - run));
-            } catch (DiskException e) {
-                // A cache that cannot take the data costs speed, not correctness.
-                log.debug("read cache fill of sectors [{}, {}) failed: {}", run, runEnd, e.getMessage());
-            }
-            run = misses.nextUnset(runEnd);
+    void exit(int token) {
+        gate.exit(token);
+    }
+
+    /** The chain; stable between {@link #enter} and {@link #exit}. */
+    DiskChain current() {
+        return chain;
+    }
+
+    /** Reads {@code count} sectors into {@code (base, offset)}; see {@link NativeMemory}. */
+    public void read(Object base, long offset, long sector, int count) throws DiskException {
+        int t = gate.enter();
+        try {
+            chain.read(base, offset, sector, count);
+        } finally {
+            gate.exit(t);
         }
     }
 
     /** Writes {@code count} sectors from {@code (base, offset)}; see {@link NativeMemory}. */
     public void write(Object base, long offset, long sector, int count, boolean fua) throws DiskException {
-        checkWritable();
-        checkWritePath(sector, count);
-        for (int i = 0; i < writePathLength; i++) {
-            layers[i].write(base, offset, sector, count, fua);
+        int t = gate.enter();
+        try {
+            chain.write(base, offset, sector, count, fua);
+        } finally {
+            gate.exit(t);
         }
-    }
-
-    /**
-     * Reads bytes {@code [position, position + length)} (inside the disk) as runs of memory
-     * ({@link LayerIo#readInPlace}) when the disk is a single layer that can, or a layer that can
-     * over a bottom layer that maps ({@link LayerIo#inPlace}: a memdiff disk's image) with no read
-     * cache; false otherwise.
-     */
-    boolean readInPlace(long position, int length, ReadVector vector) throws DiskException {
-        if (layers.length == 1) {
-            return layers[0].readInPlace(position, length, vector, null);
-        }
-        return bottomRuns != null && layers[0].readInPlace(position, length, vector, bottomRuns);
-    }
-
-    /**
-     * The bottom layer's runs, clipped to the sectors it shows through the layer above
-     * ({@link #visible}), past which the disk reads zeros; null unless the disk is a layer over a
-     * bottom layer that maps ({@link LayerIo#inPlace}) with no read cache.
-     */
-    private ReadVector.Below bottomRuns() {
-        ReadVector.Below mapped = layers.length == 2 && readCacheIndex < 0 ? layers[1].inPlace() : null;
-        if (mapped == null) {
-            return null;
-        }
-        long limit = visible[1] * sectorSize;
-        return (position, length, vector) -> {
-            long shown = Math.max(0, Math.min(length, limit - position));
-            if (shown > 0) {
-                mapped.runs(position, shown, vector);
-            }
-            if (shown < length) {
-                vector.zeros(length - shown);
-            }
-        };
-    }
-
-    /**
-     * The bottom layer, when a read of {@code [sector, sector + count)} would come from it alone:
-     * every layer above holds none of the range, the range lies within the sectors the bottom
-     * layer shows, and no read cache waits to be filled. Null otherwise, and always for a
-     * one-layer disk. The front end uses it to hand such a read to the image file directly
-     * (splice). The answer is a snapshot: a write that lands meanwhile races with the read as
-     * any overlapping write does.
-     */
-    public LayerIo fallsThroughTo(long sector, long count) {
-        int bottom = layers.length - 1;
-        if (bottom == 0 || readCacheIndex >= 0 || count <= 0 || sector < 0 || sector > visible[bottom] - count) {
-            return null;
-        }
-        for (int i = 0; i < bottom; i++) {
-            if (layers[i].holdsAny(sector, count)) {
-                return null;
-            }
-        }
-        return layers[bottom];
     }
 
     /** Afterwards {@code [sector, sector + count)} reads as zeros. */
     public void unmap(long sector, long count) throws DiskException {
-        checkWritable();
-        SectorRange.check(sector, count, sectorCount());
-        checkWritePath(sector, count);
-        for (int i = 0; i < writePathLength; i++) {
-            long zeroBelowFrom = i + 1 < layers.length ? visible[i + 1] : 0;
-            layers[i].unmap(sector, count, zeroBelowFrom);
-        }
-    }
-
-    /**
-     * With write-through layers, checks the range against every layer of the write path before
-     * any is changed: a lower one may be smaller than the top (only the top resizes), and a
-     * request it refuses must land in none.
-     */
-    private void checkWritePath(long sector, long count) throws DiskException {
-        for (int i = 1; i < writePathLength; i++) {
-            SectorRange.check(sector, count, layers[i].sectorCount());
+        int t = gate.enter();
+        try {
+            chain.unmap(sector, count);
+        } finally {
+            gate.exit(t);
         }
     }
 
     public void flush() throws DiskException {
-        for (int i = 0; i < writePathLength; i++) {
-            layers[i].flush();
+        int t = gate.enter();
+        try {
+            chain.flush();
+        } finally {
+            gate.exit(t);
         }
     }
 
     /** Sets the sector count of the top layer; a later grow reads zeros past a shrink. */
     public void resize(long newSectorCount) throws DiskException {
-        checkWritable();
-        if (newSectorCount < 0) {
-            throw new DiskException(DiskError.INVALID_INPUT, "sector count " + newSectorCount + " is negative");
+        int t = gate.enter();
+        try {
+            chain.resize(newSectorCount);
+        } finally {
+            gate.exit(t);
         }
-        if (newSectorCount > SectorRange.maxSectorCount(sectorSize)) {
-            throw new DiskException(DiskError.TOO_LARGE, "sector count " + newSectorCount + " exceeds the largest disk of "
-                    + SectorRange.MAX_DISK_BYTES + " bytes");
-        }
-        layers[0].resize(newSectorCount);
     }
 
     /** Reads whole sectors into the buffer's remaining bytes; the position is not moved. */
@@ -366,26 +267,439 @@ public final class LayeredDisk implements AutoCloseable {
         return b.remaining() / sectorSize;
     }
 
-    private void checkWritable() throws DiskException {
-        if (readOnly) {
-            throw new DiskException(DiskError.READ_ONLY, "the disk is read-only");
+    /**
+     * The bottom layer, when a read of {@code [sector, sector + count)} would come from it alone
+     * (see {@link DiskChain#fallsThroughTo}). The front end uses it to hand such a read to the
+     * image file directly (splice). The answer is a snapshot: a write that lands meanwhile races
+     * with the read as any overlapping write does.
+     */
+    public LayerIo fallsThroughTo(long sector, long count) {
+        return chain.fallsThroughTo(sector, count);
+    }
+
+    /**
+     * SEEK_DATA: the first byte at or after {@code position} that lies in data (sector
+     * granularity, so a position inside a data sector is its own answer), or -1 when there is
+     * none before the end (ENXIO).
+     */
+    public long seekData(long position) {
+        return seek(position, true);
+    }
+
+    /**
+     * SEEK_HOLE: the first byte at or after {@code position} that lies in a hole (the end of the
+     * disk counts as one), or -1 when {@code position} is at or past the end (ENXIO).
+     */
+    public long seekHole(long position) {
+        return seek(position, false);
+    }
+
+    private long seek(long position, boolean data) {
+        int t = gate.enter();
+        try {
+            DiskChain c = chain;
+            long count = c.sectorCount();
+            long size = count * sectorSize;
+            if (position < 0 || position >= size) {
+                return -1;
+            }
+            SectorRun run = new SectorRun();
+            for (long s = position / sectorSize; s < count; s = run.end) {
+                c.run(s, count, run);
+                if ((run.state == SectorRun.DATA) == data) {
+                    return Math.max(position, s * sectorSize);
+                }
+                if (run.end <= s) {
+                    throw new IllegalStateException("no progress at sector " + s + " of " + c);
+                }
+            }
+            return data ? -1 : size;
+        } finally {
+            gate.exit(t);
         }
     }
 
-    /** Closes every layer, returning their memory. */
+    // ------------------------------------------------------------------ snapshots, rollback, clones
+
+    /**
+     * Freezes this disk's content at this instant and returns it as a read-only disk that shares
+     * the frozen layers. The disk goes on with an empty RAM layer on top.
+     *
+     * @throws DiskException {@link DiskError#UNSUPPORTED} when the disk's top is not a plain RAM
+     *     layer (write-through or read-cache stacks), {@link DiskError#IO} when it is closed
+     */
+    public LayeredDisk snapshot() throws DiskException {
+        return snapshotAll(List.of(this)).get(0);
+    }
+
+    /**
+     * Snapshots every disk at one instant: all gates are closed (in {@link #id} order) before any
+     * chain changes, so no write lands in one disk's snapshot and not in another's. All or none.
+     */
+    public static List<LayeredDisk> snapshotAll(List<LayeredDisk> disks) throws DiskException {
+        synchronized (CHANGES) {
+            for (LayeredDisk d : disks) {
+                d.checkSnapshottable();
+            }
+            List<LayeredDisk> order = new ArrayList<>(disks);
+            order.sort(Comparator.comparingLong(LayeredDisk::id));
+            List<DiskChain> frozen = new ArrayList<>(disks.size());
+            for (LayeredDisk d : order) {
+                d.gate.close();
+            }
+            try {
+                for (LayeredDisk d : disks) {
+                    frozen.add(d.freezeTop());
+                }
+            } finally {
+                for (LayeredDisk d : order) {
+                    d.gate.open();
+                }
+            }
+            List<LayeredDisk> snapshots = new ArrayList<>(frozen.size());
+            for (DiskChain c : frozen) {
+                snapshots.add(new LayeredDisk(c));
+            }
+            return snapshots;
+        }
+    }
+
+    private void checkSnapshottable() throws DiskException {
+        if (closed) {
+            throw new DiskException(DiskError.IO, "the disk is closed");
+        }
+        if (!readOnly && !chain.isSnapshottable()) {
+            throw new DiskException(DiskError.UNSUPPORTED, "snapshots need a RAM layer on top of plain layers, not "
+                    + chain);
+        }
+    }
+
+    /**
+     * With the gate closed: the chain a snapshot reads. A writable disk's top RAM layer is frozen
+     * and an empty one pushed on top; a read-only disk never changes, so its chain is shared as it is.
+     */
+    private DiskChain freezeTop() {
+        DiskChain old = chain;
+        if (readOnly) {
+            return DiskChain.plain(true, old.retainAll());
+        }
+        RamLayer top = (RamLayer) old.layers[0];
+        top.freeze();
+        SharedLayer[] frozen = old.retainAll();
+        chain = DiskChain.plain(false, old.under(new SharedLayer(top.emptyCopy(top.sectorCount()))));
+        CHAINED.add(this);
+        return DiskChain.plain(true, frozen);
+    }
+
+    /**
+     * From now on this disk reads exactly as {@code snapshot} (size included); what was written
+     * since is dropped and its memory freed. The snapshot stays.
+     *
+     * @throws DiskException {@link DiskError#READ_ONLY} for a read-only disk,
+     *     {@link DiskError#INVALID_INPUT} when {@code snapshot} is not a snapshot of the same
+     *     sector size, {@link DiskError#UNSUPPORTED} when this disk cannot take snapshots
+     */
+    public void rollback(LayeredDisk snapshot) throws DiskException {
+        rollbackAll(List.of(this), List.of(snapshot));
+    }
+
+    /** Rolls every {@code disks[i]} back to {@code snapshots[i]} at one instant; all or none. */
+    public static void rollbackAll(List<LayeredDisk> disks, List<LayeredDisk> snapshots) throws DiskException {
+        if (disks.size() != snapshots.size()) {
+            throw new IllegalArgumentException(disks.size() + " disks but " + snapshots.size() + " snapshots");
+        }
+        List<DiskChain> replaced = new ArrayList<>();
+        synchronized (CHANGES) {
+            for (int i = 0; i < disks.size(); i++) {
+                LayeredDisk d = disks.get(i);
+                LayeredDisk s = snapshots.get(i);
+                if (d.readOnly) {
+                    throw new DiskException(DiskError.READ_ONLY, "the disk is read-only");
+                }
+                d.checkSnapshottable();
+                if (s.closed || !s.readOnly || !(s.chain.layers[0] instanceof RamLayer) || s.sectorSize != d.sectorSize) {
+                    throw new DiskException(DiskError.INVALID_INPUT, "only a snapshot of a disk with sector size "
+                            + d.sectorSize + " can be rolled back to");
+                }
+            }
+            List<LayeredDisk> order = new ArrayList<>(disks);
+            order.sort(Comparator.comparingLong(LayeredDisk::id));
+            for (LayeredDisk d : order) {
+                d.gate.close();
+            }
+            try {
+                for (int i = 0; i < disks.size(); i++) {
+                    LayeredDisk d = disks.get(i);
+                    DiskChain target = snapshots.get(i).chain;
+                    replaced.add(d.chain);
+                    d.chain = DiskChain.plain(false, DiskChain.onTop(d.freshTop(target.sectorCount()), target.retainAll()));
+                    CHAINED.add(d);
+                }
+            } finally {
+                for (LayeredDisk d : order) {
+                    d.gate.open();
+                }
+            }
+            for (DiskChain c : replaced) {
+                c.releaseAll();
+            }
+            mergeEverywhere();
+        }
+    }
+
+    /** An empty RAM layer like this disk's top, of {@code sectorCount} sectors. */
+    private SharedLayer freshTop(long sectorCount) {
+        RamLayer like = (RamLayer) chain.layers[0];
+        return new SharedLayer(like.emptyCopy(sectorCount));
+    }
+
+    /**
+     * A new writable disk with this disk's content at this instant, sharing its layers: it costs
+     * memory only as either disk is written. A clone of a writable disk freezes its top first, as
+     * a snapshot does.
+     */
+    public LayeredDisk cloneDisk() throws DiskException {
+        synchronized (CHANGES) {
+            checkSnapshottable();
+            if (!(chain.layers[0] instanceof RamLayer)) {
+                throw new DiskException(DiskError.UNSUPPORTED, "clones need a RAM layer on top, not " + chain);
+            }
+            DiskChain frozen;
+            if (readOnly) {
+                frozen = DiskChain.plain(true, chain.retainAll());
+            } else {
+                gate.close();
+                try {
+                    frozen = freezeTop();
+                } finally {
+                    gate.open();
+                }
+            }
+            RamLayer like = (RamLayer) frozen.layers[0];
+            return new LayeredDisk(DiskChain.plain(false, frozen.under(new SharedLayer(like.emptyCopy(like.sectorCount())))));
+        }
+    }
+
+    /**
+     * Copies sectors {@code [sector, sector + count)} of {@code src} to the same sectors of
+     * {@code dst} without copying data, when the two can share layers: {@code dst} is blank (a
+     * fresh disk, holding nothing), or already shares every layer under its top with what
+     * {@code src} shows in the range. A blank {@code dst} is first rebased onto {@code src}'s
+     * frozen chain (a writable {@code src} freezes its top, as for a snapshot). Afterwards
+     * {@code dst} reads the range as {@code src} did at this instant, grows to cover it if it
+     * was smaller, and reads everything else as before.
+     *
+     * <p>This is how {@code cp} of a whole disk, which arrives as one {@code copy_file_range} or
+     * one per data extent, ends up a clone that copied nothing.
+     *
+     * @return false when they cannot share; nothing has changed then, and the caller copies
+     */
+    public static boolean shareRange(LayeredDisk src, LayeredDisk dst, long sector, long count) throws DiskException {
+        if (src == dst || count <= 0 || sector < 0 || dst.readOnly || src.sectorSize != dst.sectorSize) {
+            return false;
+        }
+        synchronized (CHANGES) {
+            if (src.closed || dst.closed || !dst.chain.isSnapshottable()
+                    || !(src.chain.layers[0] instanceof RamLayer) || (!src.readOnly && !src.chain.isSnapshottable())
+                    || sector > src.sectorCount() - count) {
+                return false;
+            }
+            if (!matchesBelowTop(dst, sharedPart(src, sector, count))) {
+                if (!blank(dst)) {
+                    return false;
+                }
+                rebase(src, dst);
+                if (!matchesBelowTop(dst, sharedPart(src, sector, count))) {
+                    return false;
+                }
+            }
+            RamLayer top = (RamLayer) dst.chain.layers[0];
+            dst.gate.close();
+            try {
+                DiskChain c = dst.chain;
+                long end = sector + count;
+                if (top.sectorCount() < end) {
+                    top.resize(end);
+                }
+                top.shareFromBelow(sector, end, (s, e) -> holdsBelowTop(c, s, e) ? 1 : 0);
+                // A new chain, so that the layers below show up to the new size (see DiskChain.visible).
+                dst.chain = DiskChain.plain(false, c.retainAll());
+                c.releaseAll();
+            } finally {
+                dst.gate.open();
+            }
+            CHAINED.add(dst);
+            return true;
+        }
+    }
+
+    /**
+     * The links {@code src} reads the range from, below any layer of its own that may change:
+     * a writable disk's chain under its top (when the top holds none of the range), a read-only
+     * disk's whole chain. Null when a writable top holds some of the range.
+     */
+    private static SharedLayer[] sharedPart(LayeredDisk src, long sector, long count) {
+        DiskChain c = src.chain;
+        if (src.readOnly) {
+            return c.links;
+        }
+        if (c.layers[0].holdsAny(sector, count)) {
+            return null;
+        }
+        return java.util.Arrays.copyOfRange(c.links, 1, c.links.length);
+    }
+
+    private static boolean matchesBelowTop(LayeredDisk dst, SharedLayer[] shared) {
+        SharedLayer[] mine = dst.chain.links;
+        if (shared == null || mine.length != shared.length + 1 || shared.length == 0) {
+            return false;
+        }
+        for (int i = 0; i < shared.length; i++) {
+            if (mine[i + 1] != shared[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean blank(LayeredDisk d) {
+        return d.chain.depth() == 1 && d.chain.layers[0] instanceof RamLayer r && r.isBlank();
+    }
+
+    /** {@code dst} (blank) becomes an empty RAM layer of its own size over {@code src}'s frozen chain. */
+    private static void rebase(LayeredDisk src, LayeredDisk dst) {
+        DiskChain frozen;
+        if (src.readOnly) {
+            frozen = DiskChain.plain(true, src.chain.retainAll());
+        } else {
+            src.gate.close();
+            try {
+                frozen = src.freezeTop();
+            } finally {
+                src.gate.open();
+            }
+        }
+        dst.gate.close();
+        DiskChain old = dst.chain;
+        try {
+            RamLayer blank = (RamLayer) old.layers[0];
+            RamLayer top = blank.emptyCopy(blank.sectorCount());
+            // Zero-after at 0: the disk reads zeros everywhere, as before, until a range is shared.
+            top.resize(0);
+            top.resize(blank.sectorCount());
+            dst.chain = DiskChain.plain(false, frozen.under(new SharedLayer(top)));
+        } catch (DiskException e) {
+            throw new IllegalStateException("a fresh RAM layer refused a change", e);
+        } finally {
+            dst.gate.open();
+        }
+        old.releaseAll();
+        CHAINED.add(dst);
+    }
+
+    /** May a layer under the top of {@code c} hold any of sectors {@code [s, e)}? */
+    private static boolean holdsBelowTop(DiskChain c, long s, long e) {
+        // Not clipped at the chain's visible counts: the chain is rebuilt with larger ones
+        // afterwards, and a "yes" only costs a zero mark.
+        for (int i = 1; i < c.layers.length; i++) {
+            if (c.layers[i].holdsAny(s, e - s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Merges, in every open disk and snapshot, frozen layers that no chain uses on their own into
+     * the layer above them. Called after every release; cheap when there is nothing to merge.
+     */
+    static void mergeEverywhere() {
+        synchronized (CHANGES) {
+            boolean merged;
+            do {
+                merged = false;
+                for (LayeredDisk d : CHAINED) {
+                    int i = d.closed ? -1 : d.chain.mergeable();
+                    if (i > 0 && merge(d.chain.links[i - 1], d.chain.links[i])) {
+                        merged = true;
+                        break;
+                    }
+                }
+            } while (merged);
+            CHAINED.removeIf(d -> d.chain.depth() == 1);
+        }
+    }
+
+    /**
+     * Merges {@code lower} into {@code upper} in every chain that holds them, with the gates of
+     * all those disks closed (in id order). False when it cannot (the budget is short of memory
+     * for partly held chunks); the chains are then left as they are.
+     */
+    private static boolean merge(SharedLayer upper, SharedLayer lower) {
+        List<LayeredDisk> users = new ArrayList<>();
+        for (LayeredDisk d : CHAINED) {
+            if (!d.closed && d.chain.indexOf(upper) >= 0) {
+                users.add(d);
+            }
+        }
+        if (users.size() != upper.users()) {
+            log.warn("layer {} has {} users but {} open chains hold it; not merging", upper.layer, upper.users(), users.size());
+            return false;
+        }
+        users.sort(Comparator.comparingLong(LayeredDisk::id));
+        for (LayeredDisk d : users) {
+            d.gate.close();
+        }
+        try {
+            if (!((RamLayer) upper.layer).absorb((RamLayer) lower.layer, Long.MAX_VALUE)) {
+                log.debug("merging {} into {} needs memory the budget does not have; left as it is", lower.layer, upper.layer);
+                return false;
+            }
+            for (LayeredDisk d : users) {
+                d.chain = d.chain.withoutLayer(d.chain.indexOf(lower));
+            }
+        } finally {
+            for (LayeredDisk d : users) {
+                d.gate.open();
+            }
+        }
+        for (int i = 0; i < users.size(); i++) {
+            lower.release();
+        }
+        return true;
+    }
+
+    /** How many layers the chain has now (the live one, the frozen ones, the base). */
+    public int depth() {
+        return chain.depth();
+    }
+
+    /**
+     * Lets go of the chain: layers nothing else uses are closed and their memory returned; frozen
+     * layers other disks or snapshots still use stay, and may be merged now.
+     */
     @Override
     public void close() {
-        for (LayerIo l : layers) {
-            l.close();
+        DiskChain last;
+        synchronized (CHANGES) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            CHAINED.remove(this);
+            last = chain;
+        }
+        // Requests still inside (a disk closed under its readers) finish against the old chain.
+        gate.close();
+        gate.open();
+        last.releaseAll();
+        if (!CHAINED.isEmpty()) {
+            mergeEverywhere();
         }
     }
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("LayeredDisk(");
-        for (int i = 0; i < layers.length; i++) {
-            sb.append(i == 0 ? "" : " over ").append(layers[i].kind()).append(':').append(layers[i].description());
-        }
-        return sb.append(readOnly ? ", ro)" : ")").toString();
+        return "LayeredDisk(" + chain + ")";
     }
 }

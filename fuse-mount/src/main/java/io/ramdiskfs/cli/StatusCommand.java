@@ -2,7 +2,6 @@ package io.ramdiskfs.cli;
 
 import io.ramdiskfs.MountTable;
 import io.ramdiskfs.fs.DiskDirectory;
-import io.ramdiskfs.status.DiskStatus;
 import io.ramdiskfs.status.MountStatus;
 import io.ramdiskfs.status.StatusJson;
 import java.io.IOException;
@@ -14,14 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
  * {@code ramdiskfs status [MOUNT] [--json]}: what each disk of a running mount holds and has done.
- * It reads the mount's own {@code user.ramdiskfs.status} attribute (the process serving the mount
- * writes it) and each disk's {@code user.ramdiskfs.snapshots} where there is one: everything comes
- * through the mount, nothing through a second channel. Without MOUNT: every ramdiskfs mount in
+ * It reads the mount's own {@code user.ramdiskfs.status} attribute, which the process serving the
+ * mount makes up on each read: everything comes through the mount, nothing through a second
+ * channel. Without MOUNT: every ramdiskfs mount in
  * {@code /proc/self/mountinfo}.
  *
  * <p>Exit codes: 0 shown, 1 the named mount could not be read, 2 bad command line. Listing every
@@ -31,7 +29,6 @@ import java.util.List;
 public final class StatusCommand {
     static final String USAGE = "usage: ramdiskfs status [MOUNTPOINT] [--json]";
     private static final String STATUS = DiskDirectory.XATTR_STATUS.substring("user.".length());
-    private static final String SNAPSHOTS = "ramdiskfs.snapshots";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -110,7 +107,7 @@ public final class StatusCommand {
         }
     }
 
-    /** The mount's status document, with each disk's snapshots where the mount has them. */
+    /** The mount's status document. */
     public static MountStatus read(Path mountPoint) throws StatusException {
         if (MountTable.find(mountPoint).filter(MountTable.Entry::isRamdiskfs).isEmpty()) {
             throw new StatusException(mountPoint + " is not a ramdiskfs mount");
@@ -125,17 +122,7 @@ public final class StatusCommand {
         } catch (RuntimeException e) {
             throw new StatusException("the status of " + mountPoint + " cannot be read: " + e.getMessage());
         }
-        List<DiskStatus> disks = new ArrayList<>();
-        for (DiskStatus d : s.disks()) {
-            String snaps;
-            try {
-                snaps = attribute(mountPoint.resolve(d.name()), SNAPSHOTS);
-            } catch (StatusException e) {
-                snaps = null; // renamed or deleted meanwhile: show it without
-            }
-            disks.add(snaps == null ? d : d.withSnapshots(snaps.isBlank() ? List.of() : Arrays.asList(snaps.trim().split("\\s+"))));
-        }
-        return s.withDisks(disks);
+        return s;
     }
 
     /**

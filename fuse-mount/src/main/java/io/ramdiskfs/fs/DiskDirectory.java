@@ -38,17 +38,32 @@ public final class DiskDirectory {
     static final String XATTR_LAYERS = "user.ramdiskfs.layers";
     static final String XATTR_COMMITTED = "user.ramdiskfs.committed_bytes";
     static final String XATTR_SECTOR_SIZE = "user.ramdiskfs.sector_size";
-    private static final List<String> XATTRS = List.of(XATTR_LAYERS, XATTR_COMMITTED, XATTR_SECTOR_SIZE);
+    /** Read: the snapshots that hold the disk, oldest first, space-separated. */
+    static final String XATTR_SNAPSHOTS = "user.ramdiskfs.snapshots";
+    /** Written on a disk or the root: take a snapshot of that name. */
+    public static final String XATTR_SNAPSHOT = "user.ramdiskfs.snapshot";
+    /** Written on a disk or the root: roll back to the snapshot of that name. */
+    public static final String XATTR_ROLLBACK = "user.ramdiskfs.rollback";
+    /** Written on a disk or snapshot file: make a disk of that name, a clone of it. */
+    public static final String XATTR_CLONE = "user.ramdiskfs.clone";
+    private static final List<String> XATTRS = List.of(XATTR_LAYERS, XATTR_COMMITTED, XATTR_SECTOR_SIZE, XATTR_SNAPSHOTS);
+    private static final List<String> SNAPSHOT_XATTRS = List.of(XATTR_LAYERS, XATTR_COMMITTED, XATTR_SECTOR_SIZE);
+    private static final int O_WRONLY_OR_RDWR = 3;
     /** On the root: the whole mount as JSON ({@link io.ramdiskfs.status.StatusJson}), for {@code ramdiskfs status}. */
     public static final String XATTR_STATUS = "user.ramdiskfs.status";
 
     private final ConcurrentHashMap<String, DiskFile> files = new ConcurrentHashMap<>();
     private final HandleTable handles = new HandleTable();
+    /** Handles open for writing; guarded by this object's monitor. */
+    private final java.util.Set<Long> writingHandles = new java.util.HashSet<>();
+    /** Guarded by this object's monitor. */
+    private final SnapshotTable snapshots = new SnapshotTable();
     private final DiskFactory factory;
     private final MemoryBudget budget;
     private final boolean readOnly;
     private final LongSupplier clock;
-    private long nextInode = 2;
+    private long nextInode = 3;
+    private static final long SNAPSHOTS_INODE = 2;
     private final long madeAtMillis = System.currentTimeMillis();
 
     /**
@@ -100,13 +115,83 @@ public final class DiskDirectory {
         return "/".equals(path);
     }
 
-    /** The disk at {@code path}. */
+    /** The disk, or the snapshot of a disk ({@code /.snap/NAME/DISK}), at {@code path}. */
     public DiskFile lookup(String path) throws FsException {
-        DiskFile f = files.get(nameOf(path));
+        FsPath p = FsPath.parse(path);
+        switch (p.kind()) {
+            case DISK -> {
+                DiskFile f = files.get(p.disk());
+                if (f == null) {
+                    throw new FsException(Errno.ENOENT, "no disk " + path);
+                }
+                return f;
+            }
+            case SNAPSHOT_DISK -> {
+                return snapshotFile(p, path);
+            }
+            default -> throw new FsException(Errno.EISDIR, path + " is a directory");
+        }
+    }
+
+    private synchronized DiskFile snapshotFile(FsPath p, String path) throws FsException {
+        SnapshotTable.Snapshot s = snapshots.get(p.snapshot());
+        DiskFile f = s == null ? null : s.disks.get(p.disk());
         if (f == null) {
-            throw new FsException(Errno.ENOENT, "no disk " + path);
+            throw new FsException(Errno.ENOENT, "no snapshot " + path);
         }
         return f;
+    }
+
+    /** A directory's attributes. */
+    public record DirectoryInfo(long inode, long timeNanos, int mode) {}
+
+    /**
+     * The directory at {@code path} (the root, {@code /.snap}, a snapshot), or null when the path
+     * names a file; ENOENT when it names nothing.
+     */
+    public DirectoryInfo directory(String path, long rootTimeNanos) throws FsException {
+        FsPath p = FsPath.parse(path);
+        int rw = readOnly ? 0555 : 0755;
+        return switch (p.kind()) {
+            case ROOT -> new DirectoryInfo(1, rootTimeNanos, rw);
+            case SNAPSHOTS -> new DirectoryInfo(SNAPSHOTS_INODE, rootTimeNanos, rw);
+            case SNAPSHOT -> {
+                synchronized (this) {
+                    SnapshotTable.Snapshot s = snapshots.get(p.snapshot());
+                    if (s == null) {
+                        throw new FsException(Errno.ENOENT, "no snapshot " + path);
+                    }
+                    yield new DirectoryInfo(s.inode, s.timeNanos, rw);
+                }
+            }
+            default -> null;
+        };
+    }
+
+    /** The names in a directory: disks in the root (the snapshot directory is not listed), snapshots, a snapshot's disks. */
+    public List<String> list(String path) throws FsException {
+        FsPath p = FsPath.parse(path);
+        synchronized (this) {
+            switch (p.kind()) {
+                case ROOT -> {
+                    return names();
+                }
+                case SNAPSHOTS -> {
+                    return snapshots.names();
+                }
+                case SNAPSHOT -> {
+                    SnapshotTable.Snapshot s = snapshots.get(p.snapshot());
+                    if (s == null) {
+                        throw new FsException(Errno.ENOENT, "no snapshot " + path);
+                    }
+                    return new ArrayList<>(s.disks.keySet());
+                }
+                default -> {
+                    lookup(path);
+                    throw new FsException(Errno.ENOTDIR, path + " is a disk, not a directory");
+                }
+            }
+        }
     }
 
     /** The name in {@code "/NAME"}; ENOENT for anything deeper, EISDIR for the root. */
@@ -140,11 +225,16 @@ public final class DiskDirectory {
     public long open(String path, int flags) throws FsException {
         synchronized (this) {
             DiskFile f = lookup(path);
-            if ((flags & O_ACCMODE) != O_RDONLY && f.disk().isReadOnly()) {
-                throw new FsException(Errno.EROFS, path + " is a read-only disk");
+            boolean writing = (flags & O_ACCMODE) != O_RDONLY;
+            if (writing && f.disk().isReadOnly()) {
+                throw new FsException(Errno.EROFS, path + (FsPath.parse(path).inSnapshots() ? " is a snapshot" : " is a read-only disk"));
             }
-            f.opened();
-            return handles.add(f);
+            f.opened(writing);
+            long fh = handles.add(f);
+            if (writing) {
+                writingHandles.add(fh);
+            }
+            return fh;
         }
     }
 
@@ -161,8 +251,10 @@ public final class DiskDirectory {
                 files.put(name, f);
                 log.debug("created disk {}", name);
             }
-            f.opened();
-            return handles.add(f);
+            f.opened(true);
+            long fh = handles.add(f);
+            writingHandles.add(fh);
+            return fh;
         }
     }
 
@@ -180,7 +272,7 @@ public final class DiskDirectory {
         DiskFile closeNow = null;
         synchronized (this) {
             DiskFile f = handles.remove(fh);
-            if (f != null && f.released()) {
+            if (f != null && f.released(writingHandles.remove(fh))) {
                 closeNow = f;
             }
         }
@@ -346,6 +438,11 @@ public final class DiskDirectory {
     // ------------------------------------------------------------------ namespace
 
     public void unlink(String path) throws FsException {
+        FsPath p = FsPath.parse(path);
+        if (p.kind() == FsPath.Kind.SNAPSHOT_DISK) {
+            deleteSnapshotDisk(p, path);
+            return;
+        }
         DiskFile closeNow = null;
         synchronized (this) {
             checkWritableMount("unlink " + path);
@@ -390,17 +487,20 @@ public final class DiskDirectory {
 
     public void chmod(String path, int mode) throws FsException {
         checkWritableMount("chmod " + path);
+        checkNotSnapshot(path);
         lookup(path).setMode(mode, clock.getAsLong());
     }
 
     public void chown(String path, int uid, int gid) throws FsException {
         checkWritableMount("chown " + path);
+        checkNotSnapshot(path);
         lookup(path).setOwner(uid, gid, clock.getAsLong());
     }
 
     /** Sets times in nanoseconds; {@link #UTIME_NOW} and {@link #UTIME_OMIT} as in utimensat(2). */
     public void utimens(String path, long atimeNanos, long mtimeNanos) throws FsException {
         checkWritableMount("utimens " + path);
+        checkNotSnapshot(path);
         DiskFile f = lookup(path);
         long now = clock.getAsLong();
         long a = atimeNanos == UTIME_NOW ? now : atimeNanos == UTIME_OMIT ? f.atimeNanos() : atimeNanos;
@@ -420,23 +520,311 @@ public final class DiskDirectory {
         }
     }
 
+    // ------------------------------------------------------------------ snapshots, rollback, clones
+
+    private void checkNotSnapshot(String path) throws FsException {
+        if (FsPath.parse(path).inSnapshots()) {
+            throw new FsException(Errno.EROFS, path + " is a snapshot: snapshots never change");
+        }
+    }
+
+    private static String snapshotName(String name) throws FsException {
+        String problem = DiskNames.problem(name);
+        if (problem != null) {
+            Errno e = name != null && name.getBytes(StandardCharsets.UTF_8).length > DiskNames.MAX_BYTES ? Errno.ENAMETOOLONG : Errno.EINVAL;
+            throw new FsException(e, problem.replace("disk name", "snapshot name"));
+        }
+        return name;
+    }
+
+    /**
+     * {@code mkdir /.snap/NAME}: snapshots every disk at one instant (all or none). A mount without
+     * disks gets an empty snapshot.
+     */
+    public void snapshotAll(String name) throws FsException, DiskException {
+        synchronized (this) {
+            checkWritableMount("take snapshot " + name);
+            snapshotName(name);
+            if (snapshots.get(name) != null) {
+                throw new FsException(Errno.EEXIST, "snapshot " + name + " exists");
+            }
+            List<String> names = names();
+            List<LayeredDisk> disks = new ArrayList<>();
+            for (String n : names) {
+                disks.add(files.get(n).disk());
+            }
+            List<LayeredDisk> taken = LayeredDisk.snapshotAll(disks);
+            long now = clock.getAsLong();
+            SnapshotTable.Snapshot s = snapshots.add(name, nextInode++, now);
+            for (int i = 0; i < names.size(); i++) {
+                s.disks.put(names.get(i), snapshotFileOf(files.get(names.get(i)), taken.get(i), now));
+            }
+            log.debug("snapshot {} of {} disks", name, names.size());
+        }
+    }
+
+    private DiskFile snapshotFileOf(DiskFile of, LayeredDisk snapshot, long now) {
+        return new DiskFile(nextInode++, snapshot, of.mode() & ~0222, of.uid(), of.gid(), now);
+    }
+
+    /** {@code setfattr -n user.ramdiskfs.snapshot -v NAME DISK}: one disk into snapshot NAME. */
+    public void snapshotDisk(String path, String name) throws FsException, DiskException {
+        synchronized (this) {
+            checkWritableMount("take snapshot " + name);
+            snapshotName(name);
+            FsPath p = FsPath.parse(path);
+            if (p.kind() != FsPath.Kind.DISK) {
+                throw new FsException(Errno.EINVAL, "only a disk can be snapshotted alone, not " + path);
+            }
+            DiskFile f = lookup(path);
+            SnapshotTable.Snapshot s = snapshots.get(name);
+            if (s != null && s.disks.containsKey(p.disk())) {
+                throw new FsException(Errno.EEXIST, "snapshot " + name + " holds " + p.disk() + " already");
+            }
+            LayeredDisk taken = f.disk().snapshot();
+            long now = clock.getAsLong();
+            if (s == null) {
+                s = snapshots.add(name, nextInode++, now);
+            }
+            s.disks.put(p.disk(), snapshotFileOf(f, taken, now));
+        }
+    }
+
+    /** {@code rmdir /.snap/NAME}: deletes the snapshot of every disk it holds. */
+    public void deleteSnapshot(String path) throws FsException {
+        FsPath p = FsPath.parse(path);
+        if (p.kind() != FsPath.Kind.SNAPSHOT) {
+            throw notADiskOperation("rmdir", path);
+        }
+        List<DiskFile> closeNow = new ArrayList<>();
+        synchronized (this) {
+            checkWritableMount("delete snapshot " + path);
+            SnapshotTable.Snapshot s = snapshots.remove(p.snapshot());
+            if (s == null) {
+                throw new FsException(Errno.ENOENT, "no snapshot " + path);
+            }
+            for (DiskFile f : s.disks.values()) {
+                if (f.unlink()) {
+                    closeNow.add(f);
+                }
+            }
+        }
+        for (DiskFile f : closeNow) {
+            f.disk().close();
+        }
+    }
+
+    private void deleteSnapshotDisk(FsPath p, String path) throws FsException {
+        DiskFile closeNow = null;
+        synchronized (this) {
+            checkWritableMount("delete snapshot " + path);
+            SnapshotTable.Snapshot s = snapshots.get(p.snapshot());
+            DiskFile f = s == null ? null : s.disks.remove(p.disk());
+            if (f == null) {
+                throw new FsException(Errno.ENOENT, "no snapshot " + path);
+            }
+            if (f.unlink()) {
+                closeNow = f;
+            }
+        }
+        if (closeNow != null) {
+            closeNow.disk().close();
+        }
+    }
+
+    /**
+     * {@code setfattr -n user.ramdiskfs.rollback -v NAME}: on a disk, that disk; on the root, every
+     * disk snapshot NAME holds, all or none. EBUSY while a disk is open for writing.
+     */
+    public void rollback(String path, String name) throws FsException, DiskException {
+        synchronized (this) {
+            checkWritableMount("roll back to " + name);
+            FsPath p = FsPath.parse(path);
+            SnapshotTable.Snapshot s = snapshots.get(name);
+            if (s == null) {
+                throw new FsException(Errno.ENOENT, "no snapshot " + name);
+            }
+            List<String> targets = switch (p.kind()) {
+                case ROOT -> new ArrayList<>(s.disks.keySet());
+                case DISK -> List.of(p.disk());
+                default -> throw new FsException(Errno.EINVAL, "only a disk or the mount can be rolled back, not " + path);
+            };
+            List<LayeredDisk> disks = new ArrayList<>();
+            List<LayeredDisk> points = new ArrayList<>();
+            List<DiskFile> changed = new ArrayList<>();
+            for (String disk : targets) {
+                DiskFile f = files.get(disk);
+                DiskFile point = s.disks.get(disk);
+                if (f == null) {
+                    throw new FsException(Errno.ENOENT, "snapshot " + name + " holds disk " + disk + ", which does not exist any more");
+                }
+                if (point == null) {
+                    throw new FsException(Errno.ENOENT, "snapshot " + name + " does not hold disk " + disk);
+                }
+                if (f.writers() > 0) {
+                    throw new FsException(Errno.EBUSY, "disk " + disk + " is open for writing (" + f.writers()
+                            + " handles: a VM or a loop device?); stop the writer first");
+                }
+                if (f.disk().isReadOnly()) {
+                    throw new FsException(Errno.EROFS, "disk " + disk + " is read-only");
+                }
+                disks.add(f.disk());
+                points.add(point.disk());
+                changed.add(f);
+            }
+            LayeredDisk.rollbackAll(disks, points);
+            long now = clock.getAsLong();
+            for (DiskFile f : changed) {
+                f.touchContent(now);
+            }
+        }
+    }
+
+    /** A new disk {@code name}, a clone of the disk or snapshot at {@code path}: it shares the data. */
+    public void cloneTo(String path, String name, int uid, int gid) throws FsException, DiskException {
+        synchronized (this) {
+            checkWritableMount("clone " + path + " to " + name);
+            String dst = newName("/" + name);
+            DiskFile src = lookup(path);
+            if (files.containsKey(dst)) {
+                throw new FsException(Errno.EEXIST, "disk " + dst + " exists");
+            }
+            LayeredDisk clone = src.disk().cloneDisk();
+            files.put(dst, new DiskFile(nextInode++, clone, src.mode() | 0200, uid, gid, clock.getAsLong()));
+        }
+    }
+
+    /** The snapshots that hold the disk at {@code path}, oldest first, space-separated. */
+    private synchronized String snapshotsOf(String path) throws FsException {
+        FsPath p = FsPath.parse(path);
+        return p.kind() == FsPath.Kind.DISK ? String.join(" ", snapshots.namesHolding(p.disk())) : "";
+    }
+
+    /** Snapshot names, oldest first. */
+    public synchronized List<String> snapshotNames() {
+        return snapshots.names();
+    }
+
+    /** Sets one of the attributes that act ({@link #XATTR_SNAPSHOT}, {@link #XATTR_ROLLBACK}, {@link #XATTR_CLONE}). */
+    public void setXattr(String path, String name, String value, int uid, int gid) throws FsException, DiskException {
+        FsPath p = FsPath.parse(path);
+        switch (name) {
+            case XATTR_SNAPSHOT -> {
+                if (p.kind() == FsPath.Kind.ROOT) {
+                    snapshotAll(value);
+                } else {
+                    snapshotDisk(path, value);
+                }
+            }
+            case XATTR_ROLLBACK -> rollback(path, value);
+            case XATTR_CLONE -> cloneTo(path, value, uid, gid);
+            default -> {
+                if (name.startsWith(XATTR_PREFIX)) {
+                    throw new FsException(Errno.EPERM, "attribute " + name + " cannot be set (only " + XATTR_SNAPSHOT + ", "
+                            + XATTR_ROLLBACK + " and " + XATTR_CLONE + " can)");
+                }
+                throw new FsException(Errno.EOPNOTSUPP, "only user.ramdiskfs.* attributes exist here, not " + name);
+            }
+        }
+    }
+
+    /**
+     * {@code copy_file_range}: copies {@code length} bytes from one open disk to another (or the
+     * same one). When the offsets are equal and sector-aligned and the disks can share layers
+     * ({@link LayeredDisk#shareRange}) nothing is copied: this is how {@code cp} of a disk becomes
+     * a clone. Anything else is copied here, through a buffer, without a round trip to the caller.
+     *
+     * @return the bytes copied: {@code length}, or fewer when the source ends first
+     */
+    public long copyRange(long fhIn, long offIn, long fhOut, long offOut, long length) throws FsException, DiskException {
+        DiskFile in = file(fhIn);
+        DiskFile out = file(fhOut);
+        if (offIn < 0 || offOut < 0 || length < 0 || length > Long.MAX_VALUE - offIn || length > Long.MAX_VALUE - offOut) {
+            throw new FsException(Errno.EINVAL, "copy of " + length + " bytes from " + offIn + " to " + offOut + " is out of range");
+        }
+        if (out.disk().isReadOnly()) {
+            throw new FsException(Errno.EROFS, "the destination disk is read-only");
+        }
+        long size = in.size();
+        if (offIn >= size || length == 0) {
+            return 0;
+        }
+        long n = Math.min(length, size - offIn);
+        int ss = in.disk().sectorSize();
+        if (offIn == offOut && offIn % ss == 0 && n % ss == 0
+                && LayeredDisk.shareRange(in.disk(), out.disk(), offIn / ss, n / ss)) {
+            out.touchContent(clock.getAsLong());
+            return n;
+        }
+        CopyBuffer buffer = COPY_BUFFER.get();
+        for (long done = 0; done < n; ) {
+            int piece = (int) Math.min(CopyBuffer.BYTES, n - done);
+            int got = in.disk().bytes().read(offIn + done, null, buffer.address, piece);
+            if (got <= 0) {
+                return done;
+            }
+            out.disk().bytes().write(offOut + done, null, buffer.address, got);
+            done += got;
+            if (done == n) {
+                break;
+            }
+        }
+        out.touchContent(clock.getAsLong());
+        return n;
+    }
+
+    /** {@code lseek} whence values the kernel passes on: SEEK_DATA and SEEK_HOLE (the others it answers itself). */
+    public static final int SEEK_SET = 0;
+    public static final int SEEK_CUR = 1;
+    public static final int SEEK_END = 2;
+    public static final int SEEK_DATA = 3;
+    public static final int SEEK_HOLE = 4;
+
+    /**
+     * {@code lseek(2)} of an open disk: SEEK_DATA and SEEK_HOLE from its layers
+     * ({@link LayeredDisk#seekData}); ENXIO at or past the end, as on any file system.
+     */
+    public long seek(long fh, long offset, int whence) throws FsException {
+        LayeredDisk d = file(fh).disk();
+        long answer = switch (whence) {
+            case SEEK_SET -> offset;
+            case SEEK_END -> d.sizeBytes() + offset;
+            case SEEK_DATA -> d.seekData(offset);
+            case SEEK_HOLE -> d.seekHole(offset);
+            default -> throw new FsException(Errno.EINVAL, "lseek whence " + whence + " is not SEEK_DATA or SEEK_HOLE");
+        };
+        if (answer < 0) {
+            throw new FsException(Errno.ENXIO, "offset " + offset + " lies at or past the end of the disk ("
+                    + d.sizeBytes() + " bytes)" + (whence == SEEK_DATA ? " or no data follows it" : ""));
+        }
+        return answer;
+    }
+
+    /** One MiB of native memory per thread that copies ranges; kept for the thread's life. */
+    private static final class CopyBuffer {
+        static final int BYTES = 1 << 20;
+        final long address = io.ramdiskfs.disk.NativeMemory.allocate(BYTES);
+    }
+
+    private static final ThreadLocal<CopyBuffer> COPY_BUFFER = ThreadLocal.withInitial(CopyBuffer::new);
+
     // ------------------------------------------------------------------ inspection
 
-    /** The names of the extended attributes every disk has. */
+    /** The names of the extended attributes every disk (or snapshot of one) has. */
     public List<String> xattrNames(String path) throws FsException {
         if (isRoot(path)) {
             return List.of(XATTR_STATUS);
         }
         lookup(path);
-        return XATTRS;
+        return FsPath.parse(path).inSnapshots() ? SNAPSHOT_XATTRS : XATTRS;
     }
 
     /** The value of one {@code user.ramdiskfs.*} attribute; ENODATA for any other name. */
     public byte[] xattr(String path, String name) throws FsException {
-        if (isRoot(path)) {
-            if (XATTR_STATUS.equals(name)) {
-                return io.ramdiskfs.status.StatusJson.write(status()).getBytes(StandardCharsets.UTF_8);
-            }
+        if (isRoot(path) && XATTR_STATUS.equals(name)) {
+            return io.ramdiskfs.status.StatusJson.write(status()).getBytes(StandardCharsets.UTF_8);
+        }
+        if (FsPath.parse(path).isDirectory()) {
             throw new FsException(Errno.ENODATA, "the directory has no attribute " + name);
         }
         LayeredDisk d = lookup(path).disk();
@@ -444,6 +832,7 @@ public final class DiskDirectory {
             case XATTR_LAYERS -> describeLayers(d);
             case XATTR_COMMITTED -> Long.toString(d.committedBytes());
             case XATTR_SECTOR_SIZE -> Integer.toString(d.sectorSize());
+            case XATTR_SNAPSHOTS -> snapshotsOf(path);
             default -> throw new FsException(Errno.ENODATA, "no attribute " + name + " on " + path);
         };
         return value.getBytes(StandardCharsets.UTF_8);
@@ -469,14 +858,24 @@ public final class DiskDirectory {
         for (var e : new java.util.TreeMap<>(files).entrySet()) {
             LayeredDisk d = e.getValue().disk();
             var io = e.getValue().io();
+            List<String> snaps;
+            synchronized (this) {
+                snaps = snapshots.namesHolding(e.getKey());
+            }
             disks.add(new DiskStatus(e.getKey(), d.sizeBytes(), d.committedBytes(), d.sectorSize(), d.isReadOnly(),
-                    describeLayers(d), null, io.reads().snapshot(), io.writes().snapshot(), io.discards().snapshot()));
+                    describeLayers(d), snaps, io.reads().snapshot(), io.writes().snapshot(), io.discards().snapshot()));
         }
         return new MountStatus(budget.limit(), budget.used(), madeAtMillis, System.currentTimeMillis(), disks);
     }
 
     /** Closes every disk (unmount), including unlinked disks whose handles were never released. */
     public synchronized void closeAll() {
+        for (DiskFile f : snapshots.allFiles()) {
+            f.disk().close();
+        }
+        for (String name : snapshots.names()) {
+            snapshots.remove(name);
+        }
         for (DiskFile f : files.values()) {
             f.disk().close();
         }

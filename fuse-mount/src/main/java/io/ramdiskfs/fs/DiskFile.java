@@ -22,6 +22,8 @@ public final class DiskFile {
     private volatile long ctimeNanos;
     /** Guarded by the directory's monitor. */
     private int openHandles;
+    /** Handles open for writing; guarded by the directory's monitor. */
+    private int writers;
     /** Guarded by the directory's monitor. */
     private boolean unlinked;
 
@@ -114,13 +116,24 @@ public final class DiskFile {
         return openHandles;
     }
 
-    void opened() {
+    void opened(boolean writing) {
         openHandles++;
+        if (writing) {
+            writers++;
+        }
+    }
+
+    /** Handles open for writing (a VM, a loop device): a rollback waits until there are none. */
+    int writers() {
+        return writers;
     }
 
     /** Returns true when this was the last handle of an unlinked file. */
-    boolean released() {
+    boolean released(boolean writing) {
         openHandles--;
+        if (writing) {
+            writers--;
+        }
         return unlinked && openHandles == 0;
     }
 

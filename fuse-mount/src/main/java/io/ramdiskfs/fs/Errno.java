@@ -4,9 +4,15 @@ package io.ramdiskfs.fs;
 public enum Errno {
     EPERM(1),
     ENOENT(2),
+    EINTR(4),
     EIO(5),
+    ENXIO(6),
     EBADF(9),
+    EAGAIN(11),
+    ENOMEM(12),
     EACCES(13),
+    EFAULT(14),
+    EBUSY(16),
     EEXIST(17),
     ENOTDIR(20),
     EISDIR(21),
@@ -17,6 +23,7 @@ public enum Errno {
     ERANGE(34),
     ENAMETOOLONG(36),
     ENOSYS(38),
+    ENOTEMPTY(39),
     ENODATA(61),
     EOPNOTSUPP(95);
 

@@ -9,6 +9,7 @@ import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.disk.ReadVector;
 import io.ramdiskfs.disk.SectorMarker;
 import io.ramdiskfs.disk.SectorRange;
+import io.ramdiskfs.disk.SectorRun;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.StampedLock;
 
@@ -52,6 +53,11 @@ public final class RamLayer implements LayerIo {
     private long zeroAfter;
     /** Written only with every stripe held. */
     private boolean closed;
+    /**
+     * Part of a snapshot: writes, unmaps and resizes fail; the content changes only by a merge
+     * ({@link #absorb}) while the layer is private to one chain. Written with every stripe held.
+     */
+    private volatile boolean frozen;
 
     private RamLayer(long sectorCount, int sectorSize, MemoryBudget budget, ChunkAllocator allocator) {
         this.sectorSize = sectorSize;
@@ -305,6 +311,63 @@ public final class RamLayer implements LayerIo {
         return false;
     }
 
+    /**
+     * No lock, like {@link #holdsAny}: chunk slots and bitmaps are read as they are. Absent
+     * sectors at or past zero-after are zeros; runs of absent chunks skip whole empty leaves.
+     */
+    @Override
+    public SectorRun run(long sector, long limit, SectorRun out) {
+        long za = zeroAfter;
+        long end = Math.min(limit, sectorCount);
+        if (sector >= end) {
+            return out.set(SectorRun.ZERO, Math.max(limit, sector + 1));
+        }
+        long s = sector;
+        long c = s >>> chunkShift;
+        Chunk chunk = table.leafAbsent(c) ? null : table.get(c);
+        if (chunk == null) {
+            // Absent: extend over absent chunks and leaves, then split at zero-after.
+            long e = s;
+            while (e < end) {
+                long ce = e >>> chunkShift;
+                if (table.leafAbsent(ce)) {
+                    e = ChunkTable.nextLeafStart(ce) << chunkShift;
+                } else if (table.get(ce) == null) {
+                    e = (ce + 1) << chunkShift;
+                } else {
+                    break;
+                }
+            }
+            e = Math.min(e, end);
+            if (s >= za) {
+                return out.set(SectorRun.ZERO, e);
+            }
+            return out.set(SectorRun.ABSENT, Math.min(e, za));
+        }
+        long chunkStart = c << chunkShift;
+        long chunkEnd = Math.min(end, chunkStart + sectorsPerChunk);
+        if (chunk == Chunk.ALL_ZERO) {
+            return out.set(SectorRun.ZERO, chunkEnd);
+        }
+        if (chunk.dataSectors == sectorsPerChunk) {
+            return out.set(SectorRun.DATA, chunkEnd);
+        }
+        int i = (int) (s - chunkStart);
+        int i1 = (int) (chunkEnd - chunkStart);
+        if (Bits.get(chunk.data, i)) {
+            return out.set(SectorRun.DATA, chunkStart + Bits.next(chunk.data, i, i1, false));
+        }
+        if (Bits.get(chunk.present, i)) {
+            int j = Math.min(Bits.next(chunk.present, i, i1, false), Bits.next(chunk.data, i, i1, true));
+            return out.set(SectorRun.ZERO, chunkStart + j);
+        }
+        long e = chunkStart + Bits.next(chunk.present, i, i1, true);
+        if (s >= za) {
+            return out.set(SectorRun.ZERO, e);
+        }
+        return out.set(SectorRun.ABSENT, Math.min(e, za));
+    }
+
     /** Under a stripe lock: the layer is open and the piece still lies within it. */
     private void checkLive(long sector, long count, long pieceEnd) throws DiskException {
         if (closed) {
@@ -394,8 +457,8 @@ public final class RamLayer implements LayerIo {
                 StampedLock lock = stripe(c);
                 long stamp = lock.writeLock();
                 try {
-                    if (closed) {
-                        throw new DiskException(DiskError.IO, "the RAM layer is closed");
+                    if (closed || frozen) {
+                        throw unusable();
                     }
                     // A piece past a concurrent shrink is dropped: the write ordered before it.
                     if (pieceEnd <= sectorCount) {
@@ -539,8 +602,8 @@ public final class RamLayer implements LayerIo {
             StampedLock lock = stripe(c);
             long stamp = lock.writeLock();
             try {
-                if (closed) {
-                    throw new DiskException(DiskError.IO, "the RAM layer is closed");
+                if (closed || frozen) {
+                    throw unusable();
                 }
                 if (pieceEnd <= sectorCount) {
                     unmapPiece(c, s, pieceEnd, zeroBelowFrom);
@@ -591,6 +654,253 @@ public final class RamLayer implements LayerIo {
         }
     }
 
+    // ------------------------------------------------------------------ snapshots
+
+    private DiskException unusable() {
+        return closed ? new DiskException(DiskError.IO, "the RAM layer is closed")
+                : new DiskException(DiskError.READ_ONLY, "the RAM layer is frozen (part of a snapshot)");
+    }
+
+    /** Makes the layer immutable: it becomes part of a snapshot. Waits for writers inside it. */
+    public void freeze() {
+        long[] stamps = lockAll();
+        try {
+            frozen = true;
+        } finally {
+            unlockAll(stamps);
+        }
+    }
+
+    public boolean isFrozen() {
+        return frozen;
+    }
+
+    /** An empty RAM layer of {@code sectorCount} sectors like this one: same sector size, budget, allocator. */
+    public RamLayer emptyCopy(long sectorCount) {
+        return new RamLayer(sectorCount, sectorSize, budget, allocator);
+    }
+
+    /**
+     * This frozen layer's bytes as runs, without locks (nothing changes a frozen layer while a
+     * chain that reads it is in use); what it does not hold comes from {@code below}, or is zeros
+     * when {@code below} is null.
+     */
+    public ReadVector.Below frozenRuns(ReadVector.Below below) {
+        if (!frozen) {
+            throw new IllegalStateException("only a frozen layer can be read without locks");
+        }
+        int byteShift = chunkShift + sectorShift;
+        return (position, length, vector) -> {
+            long end = position + length;
+            for (long c = position >>> byteShift, last = (end - 1) >>> byteShift; c <= last; c++) {
+                long chunkStart = c << byteShift;
+                gatherPiece(table.get(c), chunkStart, Math.max(position, chunkStart), Math.min(end, chunkStart + chunkBytes),
+                        vector, below);
+            }
+        };
+    }
+
+    /**
+     * Merges {@code lower}, the layer right under this one in a chain, into this one: afterwards
+     * this layer alone reads as the two did together (this one wins where both hold a sector) and
+     * {@code lower} can be dropped. Whole chunks this layer does not hold move over without a copy;
+     * sectors of partly held chunks are copied. {@code lower}'s sectors at or past
+     * {@code visibleLimit} (which the chain never showed) are left behind.
+     *
+     * <p>Call only while no request uses either layer and no other chain uses {@code lower} (the
+     * disk's gate is closed). Returns false, having changed nothing that reads differently, when
+     * copying needs memory the budget does not have.
+     */
+    public boolean absorb(RamLayer lower, long visibleLimit) {
+        if (lower.sectorSize != sectorSize) {
+            throw new IllegalArgumentException("sector sizes differ: " + sectorSize + " and " + lower.sectorSize);
+        }
+        long[] mine = lockAll();
+        long[] theirs = lower.lockAll();
+        try {
+            long limit = Math.min(Math.min(zeroAfter, visibleLimit), Math.min(lower.sectorCount, sectorCount));
+            long chunks = chunksFor(limit);
+            // Pass 1: copy into chunks this layer holds in part (may need memory, so it may fail).
+            for (long c = 0; c < chunks; c++) {
+                if (lower.table.leafAbsent(c)) {
+                    c = ChunkTable.nextLeafStart(c) - 1;
+                    continue;
+                }
+                Chunk theirsChunk = lower.table.get(c);
+                int n = (int) Math.min(sectorsPerChunk, limit - (c << chunkShift));
+                if (theirsChunk == null || (table.get(c) == null && n == sectorsPerChunk)) {
+                    continue;
+                }
+                if (!copyAbsent(c, theirsChunk, lower, n)) {
+                    return false;
+                }
+            }
+            // Pass 2: move whole chunks this layer does not hold at all.
+            for (long c = 0; c < chunks; c++) {
+                if (lower.table.leafAbsent(c)) {
+                    c = ChunkTable.nextLeafStart(c) - 1;
+                    continue;
+                }
+                Chunk moving = lower.table.get(c);
+                if (moving == null || table.get(c) != null || (c + 1) << chunkShift > limit) {
+                    continue;
+                }
+                table.set(c, moving);
+                lower.table.set(c, null);
+                if (moving.address != 0) {
+                    lower.committed.addAndGet(-chunkBytes);
+                    committed.addAndGet(chunkBytes);
+                }
+            }
+            // Sectors neither holds read zero at or past lower's zero-after, not what lies below it.
+            zeroAfter = Math.min(zeroAfter, lower.zeroAfter);
+            return true;
+        } finally {
+            lower.unlockAll(theirs);
+            unlockAll(mine);
+        }
+    }
+
+    /** True when the layer holds no sector at all: no data, no zeros. */
+    public boolean isBlank() {
+        long[] stamps = lockAll();
+        try {
+            for (long c = 0, chunks = chunksFor(sectorCount); c < chunks; c++) {
+                if (table.leafAbsent(c)) {
+                    c = ChunkTable.nextLeafStart(c) - 1;
+                } else if (table.get(c) != null) {
+                    return false;
+                }
+            }
+            return zeroAfter >= sectorCount;
+        } finally {
+            unlockAll(stamps);
+        }
+    }
+
+    /**
+     * Lets {@code [from, to)} show what the layers below hold there, as if it had been copied from
+     * them: the sectors this layer holds in the range are dropped, and the zero-after point is
+     * raised to {@code to} (never lowered). Absent sectors between the old zero-after point and
+     * {@code from}, which read zeros until now, are marked zero where {@code belowHolds} says a
+     * lower layer may hold something, so they keep reading zeros. This is how a copy of a range
+     * between two disks that share the layers below costs no data ({@code copy_file_range}).
+     *
+     * @param belowHolds for a chunk-sized sector range {@code [s, e)}: may a lower layer hold any of it
+     */
+    public void shareFromBelow(long from, long to, java.util.function.LongBinaryOperator belowHolds) throws DiskException {
+        long[] stamps = lockAll();
+        try {
+            if (closed || frozen) {
+                throw unusable();
+            }
+            if (from < 0 || to < from || to > sectorCount) {
+                throw DiskException.illegalBlock(from, to - from, sectorCount);
+            }
+            for (long s = zeroAfter; s < from; ) {
+                long c = s >>> chunkShift;
+                long e = Math.min(from, (c + 1) << chunkShift);
+                if (belowHolds.applyAsLong(s, e) != 0) {
+                    markAbsentZero(c, s, e);
+                }
+                s = e;
+            }
+            dropRange(from, to);
+            zeroAfter = Math.max(zeroAfter, to);
+        } finally {
+            unlockAll(stamps);
+        }
+    }
+
+    /** Absent sectors of {@code [s, e)}, within chunk {@code c}, become zero; call with every stripe held. */
+    private void markAbsentZero(long c, long s, long e) {
+        long chunkStart = c << chunkShift;
+        Chunk chunk = table.get(c);
+        if (chunk == Chunk.ALL_ZERO) {
+            return;
+        }
+        if (chunk == null && s == chunkStart && e - s == sectorsPerChunk) {
+            table.set(c, Chunk.ALL_ZERO);
+            return;
+        }
+        chunk = materialize(c, chunk);
+        Bits.setRange(chunk.present, (int) (s - chunkStart), (int) (e - chunkStart));
+        settle(c, chunk);
+    }
+
+    /** Drops every sector in {@code [from, to)} (they become absent); call with every stripe held. */
+    private void dropRange(long from, long to) {
+        for (long s = from; s < to; ) {
+            long c = s >>> chunkShift;
+            long chunkStart = c << chunkShift;
+            long e = Math.min(to, chunkStart + sectorsPerChunk);
+            if (table.leafAbsent(c)) {
+                s = Math.min(to, ChunkTable.nextLeafStart(c) << chunkShift);
+                continue;
+            }
+            Chunk chunk = table.get(c);
+            if (chunk != null) {
+                if (s == chunkStart && e - s == sectorsPerChunk) {
+                    if (chunk != Chunk.ALL_ZERO) {
+                        freeMemory(chunk);
+                    }
+                    table.set(c, null);
+                } else {
+                    chunk = materialize(c, chunk);
+                    int i0 = (int) (s - chunkStart);
+                    int i1 = (int) (e - chunkStart);
+                    chunk.dataSectors -= Bits.count(chunk.data, i0, i1);
+                    Bits.clearRange(chunk.data, i0, i1);
+                    Bits.clearRange(chunk.present, i0, i1);
+                    settle(c, chunk);
+                }
+            }
+            s = e;
+        }
+    }
+
+    /** Copies the first {@code n} sectors of {@code from} that chunk {@code c} here lacks. */
+    private boolean copyAbsent(long c, Chunk from, RamLayer lower, int n) {
+        Chunk to = table.get(c);
+        if (to == Chunk.ALL_ZERO) {
+            return true;
+        }
+        for (int i = 0; i < n; ) {
+            boolean absentHere = to == null || !Bits.get(to.present, i);
+            boolean presentThere = from == Chunk.ALL_ZERO || Bits.get(from.present, i);
+            if (!absentHere || !presentThere) {
+                i++;
+                continue;
+            }
+            boolean data = from != Chunk.ALL_ZERO && Bits.get(from.data, i);
+            to = materialize(c, to);
+            if (data) {
+                if (to.address == 0) {
+                    if (!budget.tryReserve(chunkBytes)) {
+                        return false;
+                    }
+                    try {
+                        to.address = allocator.allocate(chunkBytes);
+                    } catch (OutOfMemoryError oom) {
+                        budget.release(chunkBytes);
+                        return false;
+                    }
+                    committed.addAndGet(chunkBytes);
+                }
+                NativeMemory.copy(null, from.address + ((long) i << sectorShift), null, to.address + ((long) i << sectorShift),
+                        sectorSize);
+                setData(to, i, i + 1);
+            } else {
+                Bits.setRange(to.present, i, i + 1);
+            }
+            i++;
+        }
+        if (to != null && to != Chunk.ALL_ZERO) {
+            settle(c, to);
+        }
+        return true;
+    }
+
     // ------------------------------------------------------------------ resize, close
 
     @Override
@@ -601,8 +911,8 @@ public final class RamLayer implements LayerIo {
         }
         long[] stamps = lockAll();
         try {
-            if (closed) {
-                throw new DiskException(DiskError.IO, "the RAM layer is closed");
+            if (closed || frozen) {
+                throw unusable();
             }
             long old = sectorCount;
             zeroAfter = Math.min(zeroAfter, newSectorCount);

@@ -7,6 +7,14 @@ import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.fs.Errno;
 import io.ramdiskfs.fs.ErrnoMapper;
 import io.ramdiskfs.fs.FsException;
+import io.ramdiskfs.fuse.jnr.FuseKernel.CopyFileRangeIn;
+import io.ramdiskfs.fuse.jnr.FuseKernel.CopyFileRangeOut;
+import io.ramdiskfs.fuse.jnr.FuseKernel.InHeader;
+import io.ramdiskfs.fuse.jnr.FuseKernel.LseekIn;
+import io.ramdiskfs.fuse.jnr.FuseKernel.LseekOut;
+import io.ramdiskfs.fuse.jnr.FuseKernel.OutHeader;
+import io.ramdiskfs.fuse.jnr.FuseKernel.ReadWriteIn;
+import io.ramdiskfs.fuse.jnr.FuseKernel.WriteOut;
 import jnr.ffi.LastError;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -35,26 +43,16 @@ import org.slf4j.LoggerFactory;
 final class DataRequests {
     private static final Logger log = LoggerFactory.getLogger(DataRequests.class);
 
-    static final int FUSE_READ = 15;
-    static final int FUSE_WRITE = 16;
-    // struct fuse_in_header: len, opcode, unique (8), nodeid (8), uid, gid, pid, padding = 40 bytes.
-    private static final int IN_UNIQUE = 8;
-    private static final int IN_HEADER = 40;
-    // struct fuse_read_in / fuse_write_in (protocol 7.9+): fh (8), offset (8), size (4), ... = 40 bytes.
-    private static final int IN_FH = IN_HEADER;
-    private static final int IN_OFFSET = IN_HEADER + 8;
-    private static final int IN_SIZE = IN_HEADER + 16;
-    private static final int WRITE_DATA = IN_HEADER + 40;
-    /** struct fuse_out_header: len, error, unique. */
-    private static final int OUT_HEADER = 16;
-    /** struct fuse_write_out: size, padding. */
-    private static final int WRITE_OUT = 8;
-    private static final int IOVEC = 16;
+    private static final int IN_UNIQUE = InHeader.UNIQUE;
+    private static final int IN_FH = InHeader.SIZE + ReadWriteIn.FH;
+    private static final int IN_OFFSET = InHeader.SIZE + ReadWriteIn.OFFSET;
+    private static final int IN_SIZE = InHeader.SIZE + ReadWriteIn.SIZE_FIELD;
+    private static final int WRITE_DATA = InHeader.SIZE + ReadWriteIn.SIZE;
+    private static final int OUT_HEADER = OutHeader.SIZE;
+    private static final int WRITE_OUT = WriteOut.SIZE;
+    private static final int IOVEC = FuseKernel.IOVEC_SIZE;
     /** The kernel's UIO_MAXIOV; the reply header takes one. */
     static final int MAX_IOVECS = 1024;
-    private static final int ENOENT = 2;
-    private static final int EIO = 5;
-    private static final int EFAULT = 14;
 
     private final DiskDirectory dir;
     private final int fd;
@@ -109,24 +107,18 @@ final class DataRequests {
         }
 
         /**
-         * Serves the request in {@code buf} ({@code length} bytes) if it is a {@code READ} of a
-         * disk that can be read in place, or a {@code WRITE}.
+         * Serves the request in {@code buf} ({@code length} bytes) if {@link NativeOps} lists its
+         * opcode and its handler takes it (a READ only of a disk that can be read in place).
          *
          * @return false when libfuse should process the request
          */
         boolean serve(long buf, int length) {
-            int opcode = NativeMemory.getInt(buf + 4);
-            if (opcode == FUSE_READ && length >= IN_HEADER + 24) {
-                return read(buf);
-            }
-            if (opcode == FUSE_WRITE && length >= WRITE_DATA) {
-                write(buf, length);
-                return true;
-            }
-            return false;
+            NativeOps.Op op = NativeOps.forRequest(NativeMemory.getInt(buf + InHeader.OPCODE), length);
+            return op != null && op.handler().serve(this, buf, length);
         }
 
-        private boolean read(long buf) {
+        /** READ: the disk's memory as the reply's iovecs; false when the disk cannot be read in place. */
+        boolean read(long buf, int length) {
             long fh = NativeMemory.getLong(buf + IN_FH);
             long offset = NativeMemory.getLong(buf + IN_OFFSET);
             int size = NativeMemory.getInt(buf + IN_SIZE);
@@ -202,7 +194,8 @@ final class DataRequests {
             }
         }
 
-        private void write(long buf, int length) {
+        /** WRITE: the payload's address in the request buffer goes to the disk. */
+        boolean write(long buf, int length) {
             long fh = NativeMemory.getLong(buf + IN_FH);
             long offset = NativeMemory.getLong(buf + IN_OFFSET);
             int size = NativeMemory.getInt(buf + IN_SIZE);
@@ -213,12 +206,77 @@ final class DataRequests {
                             + Integer.toUnsignedString(size) + " bytes carries " + (length - WRITE_DATA));
                 }
                 int n = dir.write(fh, offset, null, buf + WRITE_DATA, size);
-                NativeMemory.putInt(header + OUT_HEADER, n); // fuse_write_out.size
-                NativeMemory.putInt(header + OUT_HEADER + 4, 0);
+                NativeMemory.putInt(header + OUT_HEADER + WriteOut.COUNT, n);
+                NativeMemory.putInt(header + OUT_HEADER + WriteOut.COUNT + 4, 0); // padding
                 reply(0, WRITE_OUT, 1);
             } catch (Throwable t) {
                 reply(ErrnoMapper.fail("write", "handle " + fh, offset, Integer.toUnsignedLong(size), t), 0, 1);
             }
+            return true;
+        }
+
+        /**
+         * LSEEK (protocol 7.24): SEEK_DATA / SEEK_HOLE from the disk's layers. Served here, never
+         * by libfuse2, whose ENOSYS would turn SEEK_DATA off for the whole connection.
+         */
+        boolean lseek(long buf, int length) {
+            long at = buf + InHeader.SIZE;
+            long fh = NativeMemory.getLong(at + LseekIn.FH);
+            long offset = NativeMemory.getLong(at + LseekIn.OFFSET);
+            int whence = NativeMemory.getInt(at + LseekIn.WHENCE);
+            unique = NativeMemory.getLong(buf + IN_UNIQUE);
+            try {
+                NativeMemory.putLong(header + OUT_HEADER + LseekOut.OFFSET, dir.seek(fh, offset, whence));
+                reply(0, LseekOut.SIZE, 1);
+            } catch (Throwable t) {
+                reply(ErrnoMapper.fail("lseek", "handle " + fh, offset, whence, t), 0, 1);
+            }
+            return true;
+        }
+
+        /** COPY_FILE_RANGE (protocol 7.28): the count fits {@code fuse_write_out}'s 32 bits. */
+        boolean copyFileRange(long buf, int length) {
+            return copy(buf, false);
+        }
+
+        /** COPY_FILE_RANGE_64 (7.45): the same with a 64-bit count. */
+        boolean copyFileRange64(long buf, int length) {
+            return copy(buf, true);
+        }
+
+        /**
+         * A copy inside the mount ({@link DiskDirectory#copyRange}): a whole disk, or a disk's data
+         * extents into a fresh one, becomes a clone that copies nothing.
+         */
+        private boolean copy(long buf, boolean wide) {
+            long at = buf + InHeader.SIZE;
+            long fhIn = NativeMemory.getLong(at + CopyFileRangeIn.FH_IN);
+            long offIn = NativeMemory.getLong(at + CopyFileRangeIn.OFF_IN);
+            long fhOut = NativeMemory.getLong(at + CopyFileRangeIn.FH_OUT);
+            long offOut = NativeMemory.getLong(at + CopyFileRangeIn.OFF_OUT);
+            long len = NativeMemory.getLong(at + CopyFileRangeIn.LEN);
+            long flags = NativeMemory.getLong(at + CopyFileRangeIn.FLAGS);
+            unique = NativeMemory.getLong(buf + IN_UNIQUE);
+            try {
+                if (flags != 0) {
+                    throw new FsException(Errno.EINVAL, "copy_file_range flags " + flags + " are not supported");
+                }
+                if (len < 0) {
+                    throw new FsException(Errno.EINVAL, "copy_file_range length " + Long.toUnsignedString(len) + " is too large");
+                }
+                // The 32-bit reply caps a copy where the kernel caps it too: UINT_MAX & PAGE_MASK.
+                long n = dir.copyRange(fhIn, offIn, fhOut, offOut, wide ? len : Math.min(len, 0xFFFF_F000L));
+                if (wide) {
+                    NativeMemory.putLong(header + OUT_HEADER + CopyFileRangeOut.BYTES_COPIED, n);
+                } else {
+                    NativeMemory.putInt(header + OUT_HEADER + WriteOut.COUNT, (int) n);
+                    NativeMemory.putInt(header + OUT_HEADER + WriteOut.COUNT + 4, 0); // padding
+                }
+                reply(0, WRITE_OUT, 1);
+            } catch (Throwable t) {
+                reply(ErrnoMapper.fail("copy_file_range", "handle " + fhIn + " to handle " + fhOut, offIn, len, t), 0, 1);
+            }
+            return true;
         }
 
         /**
@@ -226,19 +284,19 @@ final class DataRequests {
          * write's fuse_write_out inside iovec 0, or the runs in iovecs 1..count-1).
          */
         private void reply(int error, int payload, int iovecs) {
-            NativeMemory.putInt(header, OUT_HEADER + (error == 0 ? payload : 0));
-            NativeMemory.putInt(header + 4, error);
-            NativeMemory.putLong(header + 8, unique);
+            NativeMemory.putInt(header + OutHeader.LEN, OUT_HEADER + (error == 0 ? payload : 0));
+            NativeMemory.putInt(header + OutHeader.ERROR, error);
+            NativeMemory.putLong(header + OutHeader.UNIQUE, unique);
             NativeMemory.putLong(iov + 8, OUT_HEADER + (error == 0 && iovecs == 1 ? payload : 0));
             long n = libc.writev(fd, iov, error == 0 ? iovecs : 1);
             if (n < 0) {
                 int errno = LastError.getLastError(runtime);
-                if (errno == EFAULT && error == 0 && iovecs > 1) {
+                if (errno == Errno.EFAULT.code() && error == 0 && iovecs > 1) {
                     // A run the kernel could not copy from (an image shrunk under its mapping):
                     // the reader gets EIO rather than waiting forever for an answer.
                     log.warn("the reply to read request {} could not be copied (EFAULT); answering EIO", unique);
-                    reply(-EIO, 0, 1);
-                } else if (errno != ENOENT) { // ENOENT: the request was interrupted; nobody waits for it
+                    reply(-Errno.EIO.code(), 0, 1);
+                } else if (errno != Errno.ENOENT.code()) { // ENOENT: the request was interrupted; nobody waits for it
                     log.warn("writing the reply to request {} to /dev/fuse failed with errno {}", unique, errno);
                 }
             }

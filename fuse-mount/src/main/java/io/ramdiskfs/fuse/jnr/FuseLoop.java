@@ -3,6 +3,7 @@ package io.ramdiskfs.fuse.jnr;
 import io.ramdiskfs.MountException;
 import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.fs.DiskDirectory;
+import io.ramdiskfs.fs.Errno;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +32,6 @@ import ru.serce.jnrfuse.struct.FuseOperations;
  */
 final class FuseLoop {
     private static final Logger log = LoggerFactory.getLogger(FuseLoop.class);
-    private static final int EINTR = 4;
-    private static final int EAGAIN = 11;
     /** Header room in a request buffer beyond the largest write, as libfuse keeps it. */
     static final int HEADROOM = 4096;
 
@@ -166,7 +165,7 @@ final class FuseLoop {
         while (lib.fuse_session_exited(session) == 0) {
             chp.putPointer(0, channel);
             int res = lib.fuse_chan_recv(chp, buf, bufferSize);
-            if (res == -EINTR || res == -EAGAIN) {
+            if (res == -Errno.EINTR.code() || res == -Errno.EAGAIN.code()) {
                 continue;
             }
             if (res <= 0) {
@@ -181,7 +180,7 @@ final class FuseLoop {
                 continue;
             }
             Pointer ch = chp.getPointer(0);
-            int opcode = NativeMemory.getInt(buf.address() + 4); // fuse_in_header.opcode
+            int opcode = NativeMemory.getInt(buf.address() + FuseKernel.InHeader.OPCODE);
             if (openChannel != null && OpenReplyChannel.wants(opcode)) {
                 ch = openChannel.channel();
             } else if (initChannel != null && InitReplyChannel.wants(buf.address(), res)) {

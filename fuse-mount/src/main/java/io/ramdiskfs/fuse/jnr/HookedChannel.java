@@ -1,5 +1,6 @@
 package io.ramdiskfs.fuse.jnr;
 
+import io.ramdiskfs.fs.Errno;
 import jnr.ffi.LastError;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -19,8 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 abstract class HookedChannel {
     private static final Logger log = LoggerFactory.getLogger(HookedChannel.class);
-    private static final int ENOENT = 2;
-    private static final int EIO = 5;
 
     /** {@code send} of {@code struct fuse_chan_ops}, with raw addresses. */
     public interface Send {
@@ -73,7 +72,7 @@ abstract class HookedChannel {
             long n = deliver(iov, (int) count);
             if (n < 0) {
                 int errno = LastError.getLastError(runtime);
-                if (errno != ENOENT) { // ENOENT: the request was interrupted; nobody waits for it
+                if (errno != Errno.ENOENT.code()) { // ENOENT: the request was interrupted; nobody waits for it
                     log.warn("writing {} to /dev/fuse failed with errno {}", what(), errno);
                 }
                 return -errno;
@@ -81,7 +80,7 @@ abstract class HookedChannel {
             return 0;
         } catch (Throwable t) {
             log.error("sending {} failed", what(), t);
-            return -EIO;
+            return -Errno.EIO.code();
         }
     }
 }

@@ -1,6 +1,10 @@
 package io.ramdiskfs.fuse.jnr;
 
 import io.ramdiskfs.disk.NativeMemory;
+import io.ramdiskfs.fuse.jnr.FuseKernel.InHeader;
+import io.ramdiskfs.fuse.jnr.FuseKernel.InitIn;
+import io.ramdiskfs.fuse.jnr.FuseKernel.InitOut;
+import io.ramdiskfs.fuse.jnr.FuseKernel.OutHeader;
 import jnr.ffi.Pointer;
 
 /**
@@ -19,23 +23,10 @@ import jnr.ffi.Pointer;
  * to the file system as it is, and {@link FuseLoop} sizes that buffer for the largest request.
  */
 final class InitReplyChannel extends HookedChannel {
-    static final int FUSE_INIT = 26;
-    static final int FUSE_KERNEL_VERSION = 7;
-    static final int FUSE_MAX_PAGES = 1 << 22;
     static final int PAGE = 4096;
-    /** {@code struct fuse_in_header}: len, opcode, unique, nodeid, uid, gid, pid, padding. */
-    private static final int IN_HEADER = 40;
-    /** {@code struct fuse_out_header}: len, error, unique. */
-    private static final int OUT_HEADER = 16;
-    /** {@code struct fuse_init_out} of protocol 7.19: up to and including {@code max_write}. */
-    static final int INIT_OUT_7_19 = 24;
-    /** ... and of 7.28, up to and including {@code max_pages} and {@code map_alignment}. */
-    static final int INIT_OUT_7_28 = 32;
-    private static final int FLAGS = 12;
-    private static final int MAX_WRITE = 20;
-    private static final int TIME_GRAN = 24;
-    private static final int MAX_PAGES = 28;
-    private static final int IOVEC = 16;
+    private static final int IN_HEADER = InHeader.SIZE;
+    private static final int OUT_HEADER = OutHeader.SIZE;
+    private static final int IOVEC = FuseKernel.IOVEC_SIZE;
 
     private final int maxRequestBytes;
     /** One iovec, then the message it points at. */
@@ -44,7 +35,7 @@ final class InitReplyChannel extends HookedChannel {
     private InitReplyChannel(FuseLoop.LibFuse2 fuse, Pointer original, int maxRequestBytes) {
         super(fuse, original);
         this.maxRequestBytes = maxRequestBytes;
-        this.scratch = NativeMemory.allocate(IOVEC + OUT_HEADER + INIT_OUT_7_28);
+        this.scratch = NativeMemory.allocate(IOVEC + OUT_HEADER + InitOut.SIZE_7_28);
     }
 
     /**
@@ -60,12 +51,12 @@ final class InitReplyChannel extends HookedChannel {
      * bytes) from a kernel that takes {@code max_pages}.
      */
     static boolean wants(long request, int length) {
-        if (length < IN_HEADER + 16 || NativeMemory.getInt(request + 4) != FUSE_INIT) {
+        if (length < IN_HEADER + InitIn.FLAGS + 4 || NativeMemory.getInt(request + InHeader.OPCODE) != FuseKernel.FUSE_INIT) {
             return false;
         }
         long in = request + IN_HEADER;
-        return NativeMemory.getInt(in) == FUSE_KERNEL_VERSION && NativeMemory.getInt(in + 4) >= 28
-                && (NativeMemory.getInt(in + FLAGS) & FUSE_MAX_PAGES) != 0;
+        return NativeMemory.getInt(in + InitIn.MAJOR) == FuseKernel.KERNEL_VERSION && NativeMemory.getInt(in + InitIn.MINOR) >= 28
+                && (NativeMemory.getInt(in + InitIn.FLAGS) & FuseKernel.low(FuseKernel.FUSE_MAX_PAGES)) != 0;
     }
 
     @Override
@@ -98,7 +89,7 @@ final class InitReplyChannel extends HookedChannel {
         for (int i = 0; i < count; i++) {
             total += NativeMemory.getLong(iov + (long) i * IOVEC + 8);
         }
-        if (total != OUT_HEADER + INIT_OUT_7_19) {
+        if (total != OUT_HEADER + InitOut.SIZE_7_19) {
             return -1;
         }
         long at = out;
@@ -108,16 +99,16 @@ final class InitReplyChannel extends HookedChannel {
             at += len;
         }
         long arg = out + OUT_HEADER;
-        if (NativeMemory.getInt(out + 4) != 0 || NativeMemory.getInt(arg) != FUSE_KERNEL_VERSION) {
+        if (NativeMemory.getInt(out + OutHeader.ERROR) != 0 || NativeMemory.getInt(arg + InitOut.MAJOR) != FuseKernel.KERNEL_VERSION) {
             return -1;
         }
-        int length = OUT_HEADER + INIT_OUT_7_28;
-        NativeMemory.putInt(out, length);
-        NativeMemory.putInt(arg + FLAGS, NativeMemory.getInt(arg + FLAGS) | FUSE_MAX_PAGES);
-        NativeMemory.putInt(arg + MAX_WRITE, maxRequestBytes);
-        NativeMemory.putInt(arg + TIME_GRAN, 0);
+        int length = OUT_HEADER + InitOut.SIZE_7_28;
+        NativeMemory.putInt(out + OutHeader.LEN, length);
+        NativeMemory.putInt(arg + InitOut.FLAGS, NativeMemory.getInt(arg + InitOut.FLAGS) | FuseKernel.low(FuseKernel.FUSE_MAX_PAGES));
+        NativeMemory.putInt(arg + InitOut.MAX_WRITE, maxRequestBytes);
+        NativeMemory.putInt(arg + InitOut.TIME_GRAN, 0);
         // max_pages (u16) and map_alignment (u16, 0), little-endian, as one int.
-        NativeMemory.putInt(arg + MAX_PAGES, maxRequestBytes / PAGE);
+        NativeMemory.putInt(arg + InitOut.MAX_PAGES, maxRequestBytes / PAGE);
         return length;
     }
 

@@ -75,8 +75,9 @@ final class JnrFuseAdapter extends FuseStubFS {
     @Override
     public int getattr(String path, FileStat stat) {
         try {
-            if (DiskDirectory.isRoot(path)) {
-                fillRoot(stat);
+            DiskDirectory.DirectoryInfo d = dir.directory(path, rootTimeNanos);
+            if (d != null) {
+                fillDirectory(stat, d);
             } else {
                 fill(stat, dir.lookup(path));
             }
@@ -89,8 +90,9 @@ final class JnrFuseAdapter extends FuseStubFS {
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
         try {
-            if (DiskDirectory.isRoot(path)) {
-                fillRoot(stat);
+            DiskDirectory.DirectoryInfo d = dir.directory(path, rootTimeNanos);
+            if (d != null) {
+                fillDirectory(stat, d);
             } else {
                 fill(stat, dir.file(fi.fh.get()));
             }
@@ -100,13 +102,13 @@ final class JnrFuseAdapter extends FuseStubFS {
         }
     }
 
-    private void fillRoot(FileStat stat) {
-        stat.st_mode.set(FileStat.S_IFDIR | (dir.isReadOnly() ? 0555 : 0755));
+    private static void fillDirectory(FileStat stat, DiskDirectory.DirectoryInfo d) {
+        stat.st_mode.set(FileStat.S_IFDIR | d.mode());
         stat.st_nlink.set(2);
-        stat.st_ino.set(1);
-        setTime(stat.st_atim, rootTimeNanos);
-        setTime(stat.st_mtim, rootTimeNanos);
-        setTime(stat.st_ctim, rootTimeNanos);
+        stat.st_ino.set(d.inode());
+        setTime(stat.st_atim, d.timeNanos());
+        setTime(stat.st_mtim, d.timeNanos());
+        setTime(stat.st_ctim, d.timeNanos());
     }
 
     private static void fill(FileStat stat, DiskFile f) {
@@ -131,13 +133,10 @@ final class JnrFuseAdapter extends FuseStubFS {
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
         try {
-            if (!DiskDirectory.isRoot(path)) {
-                dir.lookup(path);
-                return -Errno.ENOTDIR.code();
-            }
+            List<String> names = dir.list(path);
             filler.apply(buf, ".", null, 0);
             filler.apply(buf, "..", null, 0);
-            for (String name : dir.names()) {
+            for (String name : names) {
                 if (filler.apply(buf, name, null, 0) != 0) {
                     break;
                 }
@@ -218,7 +217,15 @@ final class JnrFuseAdapter extends FuseStubFS {
 
     @Override
     public int opendir(String path, FuseFileInfo fi) {
-        return DiskDirectory.isRoot(path) ? 0 : -Errno.ENOTDIR.code();
+        try {
+            if (dir.directory(path, rootTimeNanos) == null) {
+                dir.lookup(path);
+                return -Errno.ENOTDIR.code();
+            }
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("opendir", path, 0, 0, t);
+        }
     }
 
     @Override
@@ -229,7 +236,7 @@ final class JnrFuseAdapter extends FuseStubFS {
     @Override
     public int access(String path, int mask) {
         try {
-            if (!DiskDirectory.isRoot(path)) {
+            if (dir.directory(path, rootTimeNanos) == null) {
                 dir.lookup(path);
             }
             return 0;
@@ -356,12 +363,30 @@ final class JnrFuseAdapter extends FuseStubFS {
 
     @Override
     public int mkdir(String path, @mode_t long mode) {
-        return refuse("mkdir", path);
+        try {
+            String prefix = "/" + io.ramdiskfs.DiskNames.SNAPSHOT_DIRECTORY + "/";
+            String name = path.startsWith(prefix) ? path.substring(prefix.length()) : null;
+            if (name == null || name.isEmpty() || name.indexOf('/') >= 0) {
+                return refuse("mkdir", path);
+            }
+            dir.snapshotAll(name);
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("mkdir", path, 0, 0, t);
+        }
     }
 
     @Override
     public int rmdir(String path) {
-        return DiskDirectory.isRoot(path) ? -Errno.EPERM.code() : refuse("rmdir", path);
+        try {
+            if (DiskDirectory.isRoot(path)) {
+                return -Errno.EPERM.code();
+            }
+            dir.deleteSnapshot(path);
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("rmdir", path, 0, 0, t);
+        }
     }
 
     @Override
@@ -429,7 +454,18 @@ final class JnrFuseAdapter extends FuseStubFS {
 
     @Override
     public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
-        return name.startsWith("user.ramdiskfs.") ? -Errno.EPERM.code() : -Errno.EOPNOTSUPP.code();
+        try {
+            if (size < 0 || size > 4096) {
+                return -Errno.ERANGE.code();
+            }
+            byte[] v = new byte[(int) size];
+            value.get(0, v, 0, v.length);
+            FuseContext ctx = getContext();
+            dir.setXattr(path, name, new String(v, StandardCharsets.UTF_8).trim(), ctx.uid.intValue(), ctx.gid.intValue());
+            return 0;
+        } catch (Throwable t) {
+            return ErrnoMapper.fail("setxattr " + name, path, 0, size, t);
+        }
     }
 
     @Override

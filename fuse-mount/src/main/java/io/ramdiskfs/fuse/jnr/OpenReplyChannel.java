@@ -1,6 +1,7 @@
 package io.ramdiskfs.fuse.jnr;
 
 import io.ramdiskfs.disk.NativeMemory;
+import io.ramdiskfs.fuse.jnr.FuseKernel.OpenOut;
 import jnr.ffi.Pointer;
 
 /**
@@ -17,17 +18,11 @@ import jnr.ffi.Pointer;
  * own range locks.
  */
 final class OpenReplyChannel extends HookedChannel {
-    static final int FUSE_OPEN = 14;
-    static final int FUSE_CREATE = 35;
-    static final int FOPEN_DIRECT_IO = 1;
-    static final int FOPEN_PARALLEL_DIRECT_WRITES = 1 << 6;
-    /** {@code struct fuse_out_header}: len, error, unique. */
-    private static final int OUT_HEADER = 16;
-    /** {@code struct fuse_entry_out} since protocol 7.9 (libfuse2 speaks 7.19). */
-    private static final int ENTRY_OUT = 128;
-    /** Offset of {@code open_flags} in {@code struct fuse_open_out} (after the 8-byte fh). */
-    private static final int OPEN_FLAGS = 8;
-    private static final int IOVEC = 16;
+    private static final int OUT_HEADER = FuseKernel.OutHeader.SIZE;
+    private static final int ENTRY_OUT = FuseKernel.ENTRY_OUT_SIZE;
+    private static final int OPEN_OUT = OpenOut.SIZE;
+    private static final int OPEN_FLAGS = OpenOut.OPEN_FLAGS;
+    private static final int IOVEC = FuseKernel.IOVEC_SIZE;
 
     private OpenReplyChannel(FuseLoop.LibFuse2 fuse, Pointer original) {
         super(fuse, original);
@@ -40,7 +35,7 @@ final class OpenReplyChannel extends HookedChannel {
 
     /** The channel to pass to {@code fuse_session_process} for a request with this opcode. */
     static boolean wants(int opcode) {
-        return opcode == FUSE_OPEN || opcode == FUSE_CREATE;
+        return opcode == FuseKernel.FUSE_OPEN || opcode == FuseKernel.FUSE_CREATE;
     }
 
     @Override
@@ -64,14 +59,14 @@ final class OpenReplyChannel extends HookedChannel {
             return;
         }
         long header = NativeMemory.getLong(iov);
-        int len = NativeMemory.getInt(header);
-        int error = NativeMemory.getInt(header + 4);
+        int len = NativeMemory.getInt(header + FuseKernel.OutHeader.LEN);
+        int error = NativeMemory.getInt(header + FuseKernel.OutHeader.ERROR);
         int at;
         if (error != 0) {
             return;
-        } else if (len == OUT_HEADER + 16) {
+        } else if (len == OUT_HEADER + OPEN_OUT) {
             at = OUT_HEADER + OPEN_FLAGS;
-        } else if (len == OUT_HEADER + ENTRY_OUT + 16) {
+        } else if (len == OUT_HEADER + ENTRY_OUT + OPEN_OUT) {
             at = OUT_HEADER + ENTRY_OUT + OPEN_FLAGS;
         } else {
             return;
@@ -79,8 +74,8 @@ final class OpenReplyChannel extends HookedChannel {
         long field = locate(iov, count, at);
         if (field != 0) {
             int flags = NativeMemory.getInt(field);
-            if ((flags & FOPEN_DIRECT_IO) != 0) {
-                NativeMemory.putInt(field, flags | FOPEN_PARALLEL_DIRECT_WRITES);
+            if ((flags & FuseKernel.FOPEN_DIRECT_IO) != 0) {
+                NativeMemory.putInt(field, flags | FuseKernel.FOPEN_PARALLEL_DIRECT_WRITES);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.ramdiskfs.fuse.jnr;
 import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.disk.file.FileLayer;
 import io.ramdiskfs.fs.DiskDirectory;
+import io.ramdiskfs.fs.Errno;
 import io.ramdiskfs.fs.ErrnoMapper;
 import java.nio.charset.StandardCharsets;
 import jnr.ffi.Runtime;
@@ -47,8 +48,6 @@ final class RawDataCallbacks {
     }
 
     private static final byte[] OURS = DiskDirectory.XATTR_PREFIX.getBytes(StandardCharsets.UTF_8);
-    private static final int ENODATA = 61;
-    private static final int ENOMEM = 12;
     // struct fuse_bufvec { size_t count, idx, off; struct fuse_buf buf[1]; } with
     // struct fuse_buf { size_t size; enum fuse_buf_flags flags; void *mem; int fd; off_t pos; }
     private static final int BUFVEC_BYTES = 64;
@@ -108,7 +107,7 @@ final class RawDataCallbacks {
         try {
             for (int i = 0; i < OURS.length; i++) {
                 if (NativeMemory.getByte(null, name + i) != OURS[i]) {
-                    return -ENODATA;
+                    return -Errno.ENODATA.code();
                 }
             }
             return adapter.getxattr(cString(path), cString(name), jnr.ffi.Pointer.wrap(Runtime.getSystemRuntime(), value), size);
@@ -141,7 +140,7 @@ final class RawDataCallbacks {
             int fd = image == null ? -1 : images.of(image);
             vec = libc.malloc(BUFVEC_BYTES);
             if (vec == 0) {
-                return -ENOMEM;
+                return -Errno.ENOMEM.code();
             }
             NativeMemory.zero(null, vec, BUFVEC_BYTES);
             NativeMemory.putLong(vec, 1); // count
@@ -155,7 +154,7 @@ final class RawDataCallbacks {
                 mem = libc.malloc(Math.max(n, 1));
                 if (mem == 0) {
                     libc.free(vec);
-                    return -ENOMEM;
+                    return -Errno.ENOMEM.code();
                 }
                 NativeMemory.putLong(vec + BUF_MEM, mem);
                 NativeMemory.putLong(vec + BUF_SIZE, dir.read(fh, offset, null, mem, n));

@@ -104,7 +104,7 @@ class DataRequestsTest {
     @Test
     void aWriteLandsOnTheDiskAndIsAnsweredWithItsSize() throws Exception {
         byte[] payload = pattern(5000, 1);
-        assertTrue(worker.serve(request, request(DataRequests.FUSE_WRITE, 77, fh, 1000, 5000, payload)));
+        assertTrue(worker.serve(request, request(FuseKernel.FUSE_WRITE, 77, fh, 1000, 5000, payload)));
 
         ByteBuffer reply = nextReply();
         assertEquals(24, reply.getInt(0), "fuse_out_header.len");
@@ -121,7 +121,7 @@ class DataRequestsTest {
         byte[] payload = pattern(3 * 65536 + 100, 2);
         dir.write(fh, 65536 - 50, payload, NativeMemory.BYTE_ARRAY_BASE, payload.length);
 
-        assertTrue(worker.serve(request, request(DataRequests.FUSE_READ, 78, fh, 0, MIB, null)));
+        assertTrue(worker.serve(request, request(FuseKernel.FUSE_READ, 78, fh, 0, MIB, null)));
 
         ByteBuffer reply = nextReply();
         assertEquals(16 + MIB, reply.getInt(0), "fuse_out_header.len");
@@ -148,7 +148,7 @@ class DataRequestsTest {
             System.arraycopy(sector, 0, expected, at, 512);
         }
 
-        assertTrue(worker.serve(request, request(DataRequests.FUSE_READ, 79, fh, 0, MIB, null)));
+        assertTrue(worker.serve(request, request(FuseKernel.FUSE_READ, 79, fh, 0, MIB, null)));
 
         ByteBuffer reply = nextReply();
         assertEquals(16 + MIB, reply.getInt(0), "fuse_out_header.len");
@@ -162,8 +162,8 @@ class DataRequestsTest {
 
     @Test
     void aReadAtTheEndIsShortAndPastItEmpty() throws Exception {
-        assertTrue(worker.serve(request, request(DataRequests.FUSE_READ, 1, fh, 4L * MIB - 100, 4096, null)));
-        assertTrue(worker.serve(request, request(DataRequests.FUSE_READ, 2, fh, 4L * MIB + 5, 4096, null)));
+        assertTrue(worker.serve(request, request(FuseKernel.FUSE_READ, 1, fh, 4L * MIB - 100, 4096, null)));
+        assertTrue(worker.serve(request, request(FuseKernel.FUSE_READ, 2, fh, 4L * MIB + 5, 4096, null)));
 
         assertEquals(16 + 100, nextReply().getInt(0), "a read crossing the end: 100 bytes");
         ByteBuffer past = nextReply();
@@ -173,12 +173,12 @@ class DataRequestsTest {
 
     @Test
     void badRequestsAreAnsweredWithTheirErrno() throws Exception {
-        assertTrue(worker.serve(request, request(DataRequests.FUSE_READ, 3, 9999, 0, 4096, null)));
-        assertTrue(worker.serve(request, request(DataRequests.FUSE_WRITE, 4, 9999, 0, 10, new byte[10])));
-        assertTrue(worker.serve(request, request(DataRequests.FUSE_READ, 5, fh, 0, 2 * MIB, null)));
-        int length = request(DataRequests.FUSE_WRITE, 6, fh, 0, 4096, new byte[10]);
+        assertTrue(worker.serve(request, request(FuseKernel.FUSE_READ, 3, 9999, 0, 4096, null)));
+        assertTrue(worker.serve(request, request(FuseKernel.FUSE_WRITE, 4, 9999, 0, 10, new byte[10])));
+        assertTrue(worker.serve(request, request(FuseKernel.FUSE_READ, 5, fh, 0, 2 * MIB, null)));
+        int length = request(FuseKernel.FUSE_WRITE, 6, fh, 0, 4096, new byte[10]);
         assertTrue(worker.serve(request, length));
-        assertTrue(worker.serve(request, request(DataRequests.FUSE_READ, 7, fh, -4096, 4096, null)));
+        assertTrue(worker.serve(request, request(FuseKernel.FUSE_READ, 7, fh, -4096, 4096, null)));
 
         int[][] expected = {{3, -EBADF}, {4, -EBADF}, {5, -EINVAL}, {6, -EINVAL}, {7, -EINVAL}};
         for (int[] e : expected) {
@@ -187,7 +187,7 @@ class DataRequestsTest {
             assertEquals(e[1], reply.getInt(4), "errno of the reply to request " + e[0]);
             assertEquals(e[0], reply.getLong(8), "unique of the reply to request " + e[0]);
         }
-        assertTrue(worker.serve(request, request(DataRequests.FUSE_READ, 8, fh, 0, 512, null)), "still serving");
+        assertTrue(worker.serve(request, request(FuseKernel.FUSE_READ, 8, fh, 0, 512, null)), "still serving");
         assertEquals(16 + 512, nextReply().getInt(0));
     }
 

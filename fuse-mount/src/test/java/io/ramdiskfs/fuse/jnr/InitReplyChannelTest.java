@@ -65,7 +65,7 @@ class InitReplyChannelTest {
         assertEquals(7, NativeMemory.getInt(arg), "major");
         assertEquals(19, NativeMemory.getInt(arg + 4), "minor stays libfuse's");
         assertEquals(128 << 10, NativeMemory.getInt(arg + 8), "max_readahead");
-        assertEquals(ASYNC_READ | BIG_WRITES | InitReplyChannel.FUSE_MAX_PAGES, NativeMemory.getInt(arg + 12), "flags");
+        assertEquals(ASYNC_READ | BIG_WRITES | FuseKernel.low(FuseKernel.FUSE_MAX_PAGES), NativeMemory.getInt(arg + 12), "flags");
         assertEquals(12 | (9 << 16), NativeMemory.getInt(arg + 16), "max_background, congestion_threshold");
         assertEquals(MIB, NativeMemory.getInt(arg + 20), "max_write");
         assertEquals(0, NativeMemory.getInt(arg + 24), "time_gran");
@@ -98,21 +98,21 @@ class InitReplyChannelTest {
     @Test
     void onlyAnInitRequestFromAKernelOfferingMaxPagesIsWanted() {
         long request = memory;
-        NativeMemory.putInt(request + 4, InitReplyChannel.FUSE_INIT);
+        NativeMemory.putInt(request + 4, FuseKernel.FUSE_INIT);
         NativeMemory.putInt(request + 40, 7);
         NativeMemory.putInt(request + 44, 45);
-        NativeMemory.putInt(request + 52, InitReplyChannel.FUSE_MAX_PAGES | ASYNC_READ);
+        NativeMemory.putInt(request + 52, FuseKernel.low(FuseKernel.FUSE_MAX_PAGES) | ASYNC_READ);
         assertTrue(InitReplyChannel.wants(request, 104), "7.45 kernel offering max_pages");
 
         NativeMemory.putInt(request + 52, ASYNC_READ);
         assertFalse(InitReplyChannel.wants(request, 104), "a kernel not offering FUSE_MAX_PAGES");
-        NativeMemory.putInt(request + 52, InitReplyChannel.FUSE_MAX_PAGES);
+        NativeMemory.putInt(request + 52, FuseKernel.low(FuseKernel.FUSE_MAX_PAGES));
         NativeMemory.putInt(request + 44, 27);
         assertFalse(InitReplyChannel.wants(request, 104), "a 7.27 kernel");
         NativeMemory.putInt(request + 44, 45);
         NativeMemory.putInt(request + 4, 15);
         assertFalse(InitReplyChannel.wants(request, 104), "a READ request");
-        NativeMemory.putInt(request + 4, InitReplyChannel.FUSE_INIT);
+        NativeMemory.putInt(request + 4, FuseKernel.FUSE_INIT);
         assertFalse(InitReplyChannel.wants(request, 48), "a truncated INIT");
     }
 }

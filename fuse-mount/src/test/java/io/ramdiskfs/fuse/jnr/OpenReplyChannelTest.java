@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /** The open reply gains FOPEN_PARALLEL_DIRECT_WRITES exactly where libfuse2 lays it out, and nowhere else. */
 class OpenReplyChannelTest {
-    private static final int DIRECT = OpenReplyChannel.FOPEN_DIRECT_IO;
-    private static final int PARALLEL = OpenReplyChannel.FOPEN_PARALLEL_DIRECT_WRITES;
+    private static final int DIRECT = FuseKernel.FOPEN_DIRECT_IO;
+    private static final int PARALLEL = FuseKernel.FOPEN_PARALLEL_DIRECT_WRITES;
     private long memory;
 
     @BeforeEach
@@ -90,8 +90,8 @@ class OpenReplyChannelTest {
 
     @Test
     void opensAndCreatesGoThroughTheAmendingChannel() {
-        assertEquals(true, OpenReplyChannel.wants(OpenReplyChannel.FUSE_OPEN));
-        assertEquals(true, OpenReplyChannel.wants(OpenReplyChannel.FUSE_CREATE));
+        assertEquals(true, OpenReplyChannel.wants(FuseKernel.FUSE_OPEN));
+        assertEquals(true, OpenReplyChannel.wants(FuseKernel.FUSE_CREATE));
         assertEquals(false, OpenReplyChannel.wants(15 /* FUSE_READ */));
         assertEquals(false, OpenReplyChannel.wants(16 /* FUSE_WRITE */));
     }
