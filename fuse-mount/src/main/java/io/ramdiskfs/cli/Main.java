@@ -7,7 +7,8 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        int code = new Cli(System.out, System.err).hooks(ProcessHooks.SYSTEM).run(args);
+        int code = LifecycleCommand.handles(args) ? new LifecycleCommand(System.out, System.err).run(args)
+                : new Cli(System.out, System.err).hooks(ProcessHooks.SYSTEM).run(args);
         System.out.flush();
         System.err.flush();
         // FUSE worker threads are not daemons; the exit code is decided, so end here.
