@@ -7,6 +7,8 @@ import io.ramdiskfs.disk.file.FileLayer;
 import io.ramdiskfs.disk.ram.ChunkAllocator;
 import io.ramdiskfs.disk.ram.RamLayer;
 import io.ramdiskfs.fs.DiskDirectory;
+import io.ramdiskfs.fs.FsException;
+import io.ramdiskfs.disk.DiskException;
 import io.ramdiskfs.fuse.jnr.FuseSession;
 import io.ramdiskfs.fuse.jnr.Serving;
 import java.io.IOException;
@@ -173,6 +175,8 @@ public final class RamDiskFs implements AutoCloseable {
         o.add("-o");
         StringBuilder sb = new StringBuilder("big_writes,max_write=131072,max_read=" + maxRequestBytes()
                 + ",default_permissions"
+                // No attribute caching: a rollback changes a disk's size behind the kernel's back.
+                + ",attr_timeout=0"
                 + ",subtype=ramdiskfs,fsname=ramdiskfs");
         if (options.allowOther()) {
             sb.append(",allow_other");
@@ -255,6 +259,47 @@ public final class RamDiskFs implements AutoCloseable {
     /** The filesystem behind the mount, for inspection. */
     public DiskDirectory directory() {
         return directory;
+    }
+
+    // ------------------------------------------------------------------ snapshots, rollback, clones
+    // The same operations as MOUNT/.snap and the user.ramdiskfs.* attributes (SPEC section 6).
+
+    /** Snapshots every disk at one instant as {@code name} ({@code mkdir MOUNT/.snap/NAME}). */
+    public void snapshot(String name) throws FsException, DiskException {
+        directory.snapshotAll(name);
+    }
+
+    /** Snapshots one disk into snapshot {@code name}. */
+    public void snapshot(String disk, String name) throws FsException, DiskException {
+        directory.snapshotDisk("/" + disk, name);
+    }
+
+    /** Rolls every disk of snapshot {@code name} back to it, all or none. EBUSY while one is open for writing. */
+    public void rollback(String name) throws FsException, DiskException {
+        directory.rollback("/", name);
+    }
+
+    /** Rolls one disk back to snapshot {@code name}. */
+    public void rollback(String disk, String name) throws FsException, DiskException {
+        directory.rollback("/" + disk, name);
+    }
+
+    /** Deletes snapshot {@code name} of every disk ({@code rmdir MOUNT/.snap/NAME}). */
+    public void deleteSnapshot(String name) throws FsException {
+        directory.deleteSnapshot("/" + DiskNames.SNAPSHOT_DIRECTORY + "/" + name);
+    }
+
+    /** Snapshot names, oldest first. */
+    public List<String> snapshots() {
+        return directory.snapshotNames();
+    }
+
+    /**
+     * Makes disk {@code dst} a clone of {@code src}: a disk name, or {@code .snap/NAME/DISK} for a
+     * snapshot. No data is copied.
+     */
+    public void cloneDisk(String src, String dst) throws FsException, DiskException {
+        directory.cloneTo("/" + src, dst, ownerOfThisProcess("uid"), ownerOfThisProcess("gid"));
     }
 
     /** Blocks until the mount goes away (closed here, or {@code fusermount -u} from outside). */

@@ -72,6 +72,13 @@ class ErrnoMapperTest {
         linux.put(Errno.ENOSYS, 38);
         linux.put(Errno.ENODATA, 61);
         linux.put(Errno.EOPNOTSUPP, 95);
+        linux.put(Errno.EINTR, 4);
+        linux.put(Errno.ENXIO, 6);
+        linux.put(Errno.EAGAIN, 11);
+        linux.put(Errno.ENOMEM, 12);
+        linux.put(Errno.EFAULT, 14);
+        linux.put(Errno.EBUSY, 16);
+        linux.put(Errno.ENOTEMPTY, 39);
         for (Errno e : Errno.values()) {
             assertEquals(linux.get(e), e.code(), e.name());
         }

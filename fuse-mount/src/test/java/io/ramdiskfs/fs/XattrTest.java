@@ -27,10 +27,11 @@ class XattrTest {
     }
 
     @Test
-    void everyDiskListsTheThreeAttributes() throws Exception {
+    void everyDiskListsItsAttributes() throws Exception {
         try (Fixture fx = new Fixture()) {
             fx.add("disk0", 4096);
-            assertEquals(List.of("user.ramdiskfs.layers", "user.ramdiskfs.committed_bytes", "user.ramdiskfs.sector_size"),
+            assertEquals(List.of("user.ramdiskfs.layers", "user.ramdiskfs.committed_bytes", "user.ramdiskfs.sector_size",
+                    "user.ramdiskfs.snapshots"),
                     fx.dir.xattrNames("/disk0"));
             for (String n : fx.dir.xattrNames("/disk0")) {
                 assertTrue(n.startsWith(DiskDirectory.XATTR_PREFIX), n);

@@ -37,14 +37,17 @@ class FuseKernelTest {
     }
 
     @Test
-    void workersServeReadAndWriteAndNothingElse() {
+    void workersServeDataSeekAndCopyAndNothingElse() {
         assertNotNull(NativeOps.of(FuseKernel.FUSE_READ));
         assertNotNull(NativeOps.of(FuseKernel.FUSE_WRITE));
+        assertNotNull(NativeOps.of(FuseKernel.FUSE_LSEEK), "libfuse2 would answer ENOSYS and turn SEEK_DATA off");
+        assertNotNull(NativeOps.of(FuseKernel.FUSE_COPY_FILE_RANGE));
+        assertNotNull(NativeOps.of(FuseKernel.FUSE_COPY_FILE_RANGE_64));
         int served = 0;
         for (int op = -1; op <= FuseKernel.OPCODE_LIMIT; op++) {
             served += NativeOps.of(op) == null ? 0 : 1;
         }
-        assertEquals(2, served);
+        assertEquals(5, served);
         assertNull(NativeOps.of(4096), "CUSE_INIT");
         assertNull(NativeOps.forRequest(FuseKernel.FUSE_WRITE, FuseKernel.InHeader.SIZE + FuseKernel.ReadWriteIn.SIZE - 1),
                 "a WRITE shorter than its fuse_write_in goes to libfuse");
