@@ -43,6 +43,20 @@ class LatencyHistogramTest {
     }
 
     @Test
+    void theFastBucketAgreesWithABinarySearchEverywhere() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        for (int n = 0; n < 200_000; n++) {
+            long v = n < 64 ? 1L << n : n < 128 ? (1L << (n - 64)) - 1 : r.nextLong(1L << r.nextInt(1, 63));
+            int i = java.util.Arrays.binarySearch(B, v);
+            assertEquals(v <= 0 ? 0 : i >= 0 ? i : -i - 1, LatencyHistogram.bucket(v), "value " + v);
+        }
+        for (long b : B) {
+            assertEquals(java.util.Arrays.binarySearch(B, b), LatencyHistogram.bucket(b));
+            assertEquals(java.util.Arrays.binarySearch(B, b) + 1, LatencyHistogram.bucket(b + 1));
+        }
+    }
+
+    @Test
     void concurrentRecordsAreAllCounted() throws InterruptedException {
         LatencyHistogram h = new LatencyHistogram();
         ExecutorService pool = Executors.newFixedThreadPool(4);
