@@ -39,6 +39,8 @@ public final class DiskDirectory {
 
     private final ConcurrentHashMap<String, DiskFile> files = new ConcurrentHashMap<>();
     private final HandleTable handles = new HandleTable();
+    /** Handles open in passthrough mode ({@link #markPassthrough}). */
+    private final java.util.Set<Long> passthroughHandles = ConcurrentHashMap.newKeySet();
     private final DiskFactory factory;
     private final MemoryBudget budget;
     private final boolean readOnly;
@@ -169,11 +171,25 @@ public final class DiskDirectory {
         return f;
     }
 
+    /**
+     * Records that the kernel serves handle {@code fh} by passthrough
+     * ({@link DiskFile#isPassthroughOpen()}), until it is released.
+     */
+    public void markPassthrough(long fh) throws FsException {
+        DiskFile f = file(fh);
+        if (passthroughHandles.add(fh)) {
+            f.passthroughOpened();
+        }
+    }
+
     /** Closes a handle; the last handle of an unlinked disk frees it. */
     public void release(long fh) {
         DiskFile closeNow = null;
         synchronized (this) {
             DiskFile f = handles.remove(fh);
+            if (f != null && passthroughHandles.remove(fh)) {
+                f.passthroughReleased();
+            }
             if (f != null && f.released()) {
                 closeNow = f;
             }

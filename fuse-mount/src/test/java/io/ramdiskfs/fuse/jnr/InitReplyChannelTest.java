@@ -55,7 +55,7 @@ class InitReplyChannelTest {
         long out = memory + 2048;
         NativeMemory.putLong(out + 16 + 24, -1L); // time_gran, max_pages: garbage before
 
-        int length = InitReplyChannel.extend(libfuseReply(0, 7), 2, out, MIB);
+        int length = InitReplyChannel.extend(libfuseReply(0, 7), 2, out, MIB, false);
 
         assertEquals(48, length, "reply length");
         assertEquals(48, NativeMemory.getInt(out), "fuse_out_header.len");
@@ -81,17 +81,17 @@ class InitReplyChannelTest {
         NativeMemory.putLong(reply, single);
         NativeMemory.putLong(reply + 8, 40);
 
-        assertEquals(48, InitReplyChannel.extend(reply, 1, memory + 2048, 512 << 10));
+        assertEquals(48, InitReplyChannel.extend(reply, 1, memory + 2048, 512 << 10, false));
         assertEquals(128, NativeMemory.getInt(memory + 2048 + 16 + 28), "max_pages for 512 KiB");
     }
 
     @Test
     void anErrorReplyOrAnotherVersionGoesOutUnchanged() {
-        assertEquals(-1, InitReplyChannel.extend(libfuseReply(-71, 7), 2, memory + 2048, MIB), "EPROTO reply");
-        assertEquals(-1, InitReplyChannel.extend(libfuseReply(0, 8), 2, memory + 2048, MIB), "major 8");
+        assertEquals(-1, InitReplyChannel.extend(libfuseReply(-71, 7), 2, memory + 2048, MIB, false), "EPROTO reply");
+        assertEquals(-1, InitReplyChannel.extend(libfuseReply(0, 8), 2, memory + 2048, MIB, false), "major 8");
         long reply = libfuseReply(0, 7);
         NativeMemory.putLong(reply + 24, 8); // a 5-minor reply: 8 bytes
-        assertEquals(-1, InitReplyChannel.extend(reply, 2, memory + 2048, MIB), "an 8-byte fuse_init_out");
+        assertEquals(-1, InitReplyChannel.extend(reply, 2, memory + 2048, MIB, false), "an 8-byte fuse_init_out");
         assertEquals(128 << 10, NativeMemory.getInt(memory + 1024 + 20), "libfuse's max_write untouched");
     }
 
