@@ -76,6 +76,25 @@ public final class DiskDirectory {
         return budget;
     }
 
+    /**
+     * Data memory held by every disk, what {@code df} shows as used: the RAM layers' budget, plus
+     * the files of passthrough disks ({@link BackingFile}), which hold their memory outside it
+     * (an unlinked disk still open counts until its last handle closes).
+     */
+    public long memoryUsed() {
+        long used = budget.used();
+        java.util.Set<BackingFile> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<DiskFile> all = new ArrayList<>(files.values());
+        all.addAll(handles.openFiles());
+        for (DiskFile f : all) {
+            BackingFile b = f.backing();
+            if (b != null && seen.add(b)) {
+                used += f.disk().committedBytes();
+            }
+        }
+        return used;
+    }
+
     /** Adds a disk made at mount time. */
     public synchronized DiskFile add(String name, LayeredDisk disk, int uid, int gid) {
         DiskNames.check(name);
@@ -239,6 +258,15 @@ public final class DiskDirectory {
         int n = f.disk().bytes().write(offset, base, address, size);
         f.touchContent(clock.getAsLong());
         return n;
+    }
+
+    /** A write by someone without CAP_FSETID clears the set-user-ID and set-group-ID bits. */
+    public void dropSetIdBits(long fh) throws FsException {
+        DiskFile f = file(fh);
+        int mode = f.mode();
+        if ((mode & 06000) != 0) {
+            f.setMode(mode & ~06000, clock.getAsLong());
+        }
     }
 
     public void truncate(String path, long size) throws FsException, DiskException {
