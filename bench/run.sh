@@ -5,7 +5,8 @@
 # Usage:  sudo bench/run.sh                  # SIZE=1G, 10 s per timed job
 #         SIZE=256M RUNTIME=3 bench/run.sh   # a quick look
 # Env:    SIZE, RUNTIME (timed jobs, s), WARM_GIB (RAM touched first; default 4), SEQ_CAP (cap on one-pass jobs, s), TARGETS (subset of
-#         "tmpfs c_memfile ramdiskfs pagecache serialwrites noxattr memdiff memdiffcopy smallrequests libfusedata";
+#         "tmpfs c_memfile ramdiskfs passthrough pagecache serialwrites noxattr memdiff memdiffcopy smallrequests libfusedata";
+#         passthrough = a plain disk on the FUSE passthrough fast lane; NAME#2 repeats a target in the same run;
 #         smallrequests = libfuse2's 128 KiB requests instead of 1 MiB, libfusedata = READ/WRITE through libfuse; pagecache = ramdiskfs
 #         --page-cache, serialwrites = without FOPEN_PARALLEL_DIRECT_WRITES, noxattr = --page-cache --no-xattr,
 #         memdiffcopy = memdiff with image reads copied through Java instead of spliced), OUT (results dir; default bench/results/<stamp>),
@@ -22,7 +23,9 @@ TARGETS=${TARGETS:-"tmpfs c_memfile ramdiskfs memdiff"}
 CFUSE_SRC=${CFUSE_SRC:-$ROOT/../shared/bench/cfuse-memfile.c}
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 OUT=${OUT:-$ROOT/bench/results/$STAMP}
-S=/tmp/ramdiskfs-bench
+# Scratch of this run only, so two runs (other worktrees) never share a mount point or image.
+S=$(mktemp -d /tmp/ramdiskfs-bench.XXXXXX)
+SHM=/dev/shm/$(basename "$S")
 export SIZE RUNTIME SEQ_CAP
 mkdir -p "$OUT" "$S"
 
@@ -46,7 +49,7 @@ stop() {
   if [ -n "$MNT" ] && is_fuse_mount "$MNT"; then fusermount -u "$MNT" 2>/dev/null || fusermount -uz "$MNT"; fi
   PIDS=; MNT=; FILE=
 }
-cleanup() { stop; rm -f /dev/shm/ramdiskfs-bench.img /dev/shm/ramdiskfs-bench-base.img; }
+cleanup() { stop; rm -f "$SHM.img" "$SHM-base.img"; rm -rf "$S"; }
 trap 'cleanup; exit 130' INT TERM
 trap cleanup EXIT
 
@@ -55,7 +58,7 @@ build_ramdiskfs() {
   log "building ramdiskfs"; (cd "$ROOT" && mvn -B -q -DskipTests package -pl fuse-mount -am) >&2
 }
 
-setup_tmpfs() { FILE=/dev/shm/ramdiskfs-bench.img; rm -f "$FILE"; truncate -s "$SIZE" "$FILE"; }
+setup_tmpfs() { FILE=$SHM.img; rm -f "$FILE"; truncate -s "$SIZE" "$FILE"; }
 setup_c_memfile() {
   [ -f "$CFUSE_SRC" ] || { log "c_memfile: $CFUSE_SRC not found, skipped"; return 1; }
   pkg-config --exists fuse 2>/dev/null || apt-get install -y -qq libfuse-dev >/dev/null 2>&1 || return 1
@@ -86,13 +89,15 @@ warm_up() {
 # serve DISK0_SPEC [OPTIONS...]: ramdiskfs with disk0 and a warm-up disk, JIT warmed, FILE set
 serve() { local spec=$1; shift; start_ramdiskfs "$@" -d "disk0=$spec" -d warmup=64M && FILE=$MNT/disk0 && warm_up; }
 setup_ramdiskfs() { serve "$SIZE"; }
+# The fast lane: FUSE passthrough to a tmpfs file (root, Linux 6.9+); the same disk as ramdiskfs otherwise.
+setup_passthrough() { serve "$SIZE,passthrough"; }
 setup_noxattr() { serve "$SIZE" --page-cache --no-xattr; }
 setup_pagecache() { serve "$SIZE" --page-cache; }
 setup_serialwrites() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.parallelWrites=false" serve "$SIZE"; }
 setup_smallrequests() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.maxRequest=131072" serve "$SIZE"; }
 setup_libfusedata() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.directData=false" serve "$SIZE"; }
 setup_memdiff() {
-  local base=/dev/shm/ramdiskfs-bench-base.img
+  local base=$SHM-base.img
   if [ ! -f $base ]; then
     log "memdiff: writing a $SIZE base image on /dev/shm"
     dd if=/dev/urandom of=$base bs=1M count=$(( $(numfmt --from=iec "$SIZE") >> 20 )) status=none
@@ -133,7 +138,8 @@ READS="seqread-direct randread-1job randread-4jobs"
 RANDW="randwrite-1job randwrite-4jobs"
 for CUR in $TARGETS; do
   log "== $CUR"
-  if ! "setup_$CUR"; then log "$CUR: setup failed, skipped"; stop; continue; fi
+  # A target may repeat as NAME#2, NAME#3 (A B A B runs in one call); NAME picks the setup.
+  if ! "setup_${CUR%%#*}"; then log "$CUR: setup failed, skipped"; stop; continue; fi
   idle=$([ -n "$PIDS" ] && rss_mib $PIDS || echo -)
   if [ "$CUR" = memdiff ] || [ "$CUR" = memdiffcopy ]; then
     # Reads first, so they fall through to the image; then the writes land in RAM.
@@ -148,7 +154,7 @@ for CUR in $TARGETS; do
   fi
   echo "$CUR,$idle,$filled,$punched" >> "$OUT/memory.csv"
   stop
-  [ "$CUR" = tmpfs ] && rm -f /dev/shm/ramdiskfs-bench.img
+  [ "${CUR%%#*}" = tmpfs ] && rm -f "$SHM.img"
 done
 
 python3 "$ROOT/bench/report.py" "$OUT" "SIZE=$SIZE RUNTIME=${RUNTIME}s" > "$OUT/table.md"
