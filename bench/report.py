@@ -63,6 +63,10 @@ if "ramdiskfs" in targets and "c_memfile" in targets:
     ratios.append(("ramdiskfs / C memfile", "ramdiskfs", "c_memfile"))
 if "ramdiskfs" in targets and "tmpfs" in targets:
     ratios.append(("ramdiskfs / tmpfs", "ramdiskfs", "tmpfs"))
+if "passthrough" in targets and "tmpfs" in targets:
+    ratios.append(("passthrough / tmpfs", "passthrough", "tmpfs"))
+if "passthrough" in targets and "ramdiskfs" in targets:
+    ratios.append(("passthrough / ramdiskfs", "passthrough", "ramdiskfs"))
 if "noxattr" in targets and "c_memfile" in targets:
     ratios.append(("--no-xattr / C memfile", "noxattr", "c_memfile"))
 if "pagecache" in targets and "ramdiskfs" in targets:

@@ -5,7 +5,9 @@
 # Usage:  sudo bench/run.sh                  # SIZE=1G, 10 s per timed job
 #         SIZE=256M RUNTIME=3 bench/run.sh   # a quick look
 # Env:    SIZE, RUNTIME (timed jobs, s), WARM_GIB (RAM touched first; default 4), SEQ_CAP (cap on one-pass jobs, s), TARGETS (subset of
-#         "tmpfs c_memfile ramdiskfs pagecache serialwrites noxattr memdiff memdiffcopy smallrequests libfusedata nostats"; nostats = without the status counters;
+#         "tmpfs c_memfile ramdiskfs passthrough pagecache serialwrites noxattr memdiff memdiffcopy smallrequests libfusedata nostats";
+#         passthrough = a plain disk on the FUSE passthrough fast lane; NAME#2 repeats a target in the same run;
+#         nostats = without the status counters (-Dramdiskfs.stats=false);
 #         smallrequests = libfuse2's 128 KiB requests instead of 1 MiB, libfusedata = READ/WRITE through libfuse; pagecache = ramdiskfs
 #         --page-cache, serialwrites = without FOPEN_PARALLEL_DIRECT_WRITES, noxattr = --page-cache --no-xattr,
 #         memdiffcopy = memdiff with image reads copied through Java instead of spliced), OUT (results dir; default bench/results/<stamp>),
@@ -22,8 +24,9 @@ TARGETS=${TARGETS:-"tmpfs c_memfile ramdiskfs memdiff"}
 CFUSE_SRC=${CFUSE_SRC:-$ROOT/../shared/bench/cfuse-memfile.c}
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 OUT=${OUT:-$ROOT/bench/results/$STAMP}
-S=${BENCH_TMP:-/tmp/ramdiskfs-bench}   # another directory lets two benches run side by side
-SHM=${BENCH_SHM:-/dev/shm/ramdiskfs-bench}
+# Scratch of this run only, so two runs (other worktrees) never share a mount point or image.
+S=$(mktemp -d /tmp/ramdiskfs-bench.XXXXXX)
+SHM=/dev/shm/$(basename "$S")
 export SIZE RUNTIME SEQ_CAP
 mkdir -p "$OUT" "$S"
 
@@ -47,7 +50,7 @@ stop() {
   if [ -n "$MNT" ] && is_fuse_mount "$MNT"; then fusermount -u "$MNT" 2>/dev/null || fusermount -uz "$MNT"; fi
   PIDS=; MNT=; FILE=
 }
-cleanup() { stop; rm -f "$SHM.img" "$SHM-base.img"; }
+cleanup() { stop; rm -f "$SHM.img" "$SHM-base.img"; rm -rf "$S"; }
 trap 'cleanup; exit 130' INT TERM
 trap cleanup EXIT
 
@@ -87,6 +90,8 @@ warm_up() {
 # serve DISK0_SPEC [OPTIONS...]: ramdiskfs with disk0 and a warm-up disk, JIT warmed, FILE set
 serve() { local spec=$1; shift; start_ramdiskfs "$@" -d "disk0=$spec" -d warmup=64M && FILE=$MNT/disk0 && warm_up; }
 setup_ramdiskfs() { serve "$SIZE"; }
+# The fast lane: FUSE passthrough to a tmpfs file (root, Linux 6.9+); the same disk as ramdiskfs otherwise.
+setup_passthrough() { serve "$SIZE,passthrough"; }
 setup_noxattr() { serve "$SIZE" --page-cache --no-xattr; }
 setup_pagecache() { serve "$SIZE" --page-cache; }
 setup_serialwrites() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.parallelWrites=false" serve "$SIZE"; }
@@ -135,7 +140,8 @@ READS="seqread-direct randread-1job randread-4jobs"
 RANDW="randwrite-1job randwrite-4jobs"
 for CUR in $TARGETS; do
   log "== $CUR"
-  if ! "setup_$CUR"; then log "$CUR: setup failed, skipped"; stop; continue; fi
+  # A target may repeat as NAME#2, NAME#3 (A B A B runs in one call); NAME picks the setup.
+  if ! "setup_${CUR%%#*}"; then log "$CUR: setup failed, skipped"; stop; continue; fi
   idle=$([ -n "$PIDS" ] && rss_mib $PIDS || echo -)
   if [ "$CUR" = memdiff ] || [ "$CUR" = memdiffcopy ]; then
     # Reads first, so they fall through to the image; then the writes land in RAM.
@@ -150,7 +156,7 @@ for CUR in $TARGETS; do
   fi
   echo "$CUR,$idle,$filled,$punched" >> "$OUT/memory.csv"
   stop
-  [ "$CUR" = tmpfs ] && rm -f "$SHM.img"
+  [ "${CUR%%#*}" = tmpfs ] && rm -f "$SHM.img"
 done
 
 python3 "$ROOT/bench/report.py" "$OUT" "SIZE=$SIZE RUNTIME=${RUNTIME}s" > "$OUT/table.md"

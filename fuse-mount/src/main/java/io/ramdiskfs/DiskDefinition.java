@@ -11,14 +11,23 @@ import java.util.Objects;
  * @param sizeBytes the size of a RAM disk; ignored (0) for a memdiff disk
  * @param image     the raw image under a memdiff disk, or null for a plain RAM disk
  * @param readOnly  writes, truncates and fallocates fail with EROFS
+ * @param passthrough a plain RAM disk whose bytes live in a tmpfs file the kernel reads and
+ *                  writes directly (FUSE passthrough); no snapshots while it is open
  */
-public record DiskDefinition(String name, long sizeBytes, Path image, boolean readOnly) {
+public record DiskDefinition(String name, long sizeBytes, Path image, boolean readOnly, boolean passthrough) {
     public DiskDefinition {
         Objects.requireNonNull(name, "name");
         DiskNames.check(name);
         if (image == null && sizeBytes < 0) {
             throw new IllegalArgumentException("disk " + name + ": size " + sizeBytes + " is negative");
         }
+        if (image != null && passthrough) {
+            throw new IllegalArgumentException("disk " + name + ": passthrough needs a plain RAM disk, not a RAM layer over an image");
+        }
+    }
+
+    public DiskDefinition(String name, long sizeBytes, Path image, boolean readOnly) {
+        this(name, sizeBytes, image, readOnly, false);
     }
 
     /** A RAM disk of {@code sizeBytes}. */
@@ -33,7 +42,12 @@ public record DiskDefinition(String name, long sizeBytes, Path image, boolean re
 
     /** The same disk, read-only. */
     public DiskDefinition asReadOnly() {
-        return new DiskDefinition(name, sizeBytes, image, true);
+        return new DiskDefinition(name, sizeBytes, image, true, passthrough);
+    }
+
+    /** The same disk, served by FUSE passthrough where the kernel and the process allow it. */
+    public DiskDefinition asPassthrough() {
+        return new DiskDefinition(name, sizeBytes, image, readOnly, true);
     }
 
     public boolean isMemdiff() {

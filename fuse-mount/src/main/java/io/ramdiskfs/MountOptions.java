@@ -25,9 +25,11 @@ import java.util.Set;
  *                    cache doubles the memory a disk costs, and the cached write path is slower
  *                    (a copy into the cache plus a {@code security.capability} lookup per write,
  *                    and one writer at a time). On, shared writable {@code mmap} works.
+ * @param passthrough every plain RAM disk, also those created later, is a passthrough disk
+ *                    ({@link DiskDefinition#passthrough()})
  */
 public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
-        boolean readOnly, boolean allowOther, boolean xattrs, boolean pageCache) {
+        boolean readOnly, boolean allowOther, boolean xattrs, boolean pageCache, boolean passthrough) {
     public static final int DEFAULT_SECTOR_SIZE = 512;
 
     public MountOptions {
@@ -49,7 +51,17 @@ public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sect
 
     public MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
             boolean readOnly, boolean allowOther) {
-        this(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, true, false);
+        this(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, true, false, false);
+    }
+
+    public MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
+            boolean readOnly, boolean allowOther, boolean xattrs, boolean pageCache) {
+        this(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache, false);
+    }
+
+    /** True when some disk, or every plain one, is to be a passthrough disk. */
+    public boolean wantsPassthrough() {
+        return passthrough || disks.stream().anyMatch(DiskDefinition::passthrough);
     }
 
     /** Half of the machine's physical memory: the default budget. */
@@ -63,36 +75,40 @@ public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sect
 
     /** Options with defaults: 512-byte sectors, half the RAM, writable, no allow_other. */
     public static MountOptions of(Path mountPoint, List<DiskDefinition> disks) {
-        return new MountOptions(mountPoint, disks, DEFAULT_SECTOR_SIZE, defaultMemoryLimit(), false, false, true, false);
+        return new MountOptions(mountPoint, disks, DEFAULT_SECTOR_SIZE, defaultMemoryLimit(), false, false, true, false, false);
     }
 
     public MountOptions withSectorSize(int n) {
-        return new MountOptions(mountPoint, disks, n, memoryLimit, readOnly, allowOther, xattrs, pageCache);
+        return new MountOptions(mountPoint, disks, n, memoryLimit, readOnly, allowOther, xattrs, pageCache, passthrough);
     }
 
     public MountOptions withMemoryLimit(long bytes) {
-        return new MountOptions(mountPoint, disks, sectorSize, bytes, readOnly, allowOther, xattrs, pageCache);
+        return new MountOptions(mountPoint, disks, sectorSize, bytes, readOnly, allowOther, xattrs, pageCache, passthrough);
     }
 
     public MountOptions withReadOnly(boolean ro) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, ro, allowOther, xattrs, pageCache);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, ro, allowOther, xattrs, pageCache, passthrough);
     }
 
     public MountOptions withAllowOther(boolean allow) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allow, xattrs, pageCache);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allow, xattrs, pageCache, passthrough);
     }
 
     public MountOptions withDisk(DiskDefinition disk) {
         List<DiskDefinition> more = new ArrayList<>(disks);
         more.add(disk);
-        return new MountOptions(mountPoint, more, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache);
+        return new MountOptions(mountPoint, more, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache, passthrough);
     }
 
     public MountOptions withXattrs(boolean on) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, on, pageCache);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, on, pageCache, passthrough);
+    }
+
+    public MountOptions withPassthrough(boolean on) {
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache, on);
     }
 
     public MountOptions withPageCache(boolean on) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, on);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, on, passthrough);
     }
 }

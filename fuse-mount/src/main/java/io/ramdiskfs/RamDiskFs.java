@@ -9,7 +9,9 @@ import io.ramdiskfs.disk.ram.RamLayer;
 import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.fs.FsException;
 import io.ramdiskfs.disk.DiskException;
+import io.ramdiskfs.fuse.jnr.BackingFilePool;
 import io.ramdiskfs.fuse.jnr.FuseSession;
+import io.ramdiskfs.fuse.jnr.PassthroughSupport;
 import io.ramdiskfs.fuse.jnr.Serving;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,12 +41,15 @@ public final class RamDiskFs implements AutoCloseable {
     private final Path mountPoint;
     private final DiskDirectory directory;
     private final FuseSession session;
+    /** Where passthrough disks keep their bytes; null when the mount has none. */
+    private final BackingFilePool pool;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private RamDiskFs(Path mountPoint, DiskDirectory directory, FuseSession session) {
+    private RamDiskFs(Path mountPoint, DiskDirectory directory, FuseSession session, BackingFilePool pool) {
         this.mountPoint = mountPoint;
         this.directory = directory;
         this.session = session;
+        this.pool = pool;
     }
 
     public static RamDiskFs mount(Path mountPoint, DiskDefinition... disks) throws MountException {
@@ -63,28 +68,39 @@ public final class RamDiskFs implements AutoCloseable {
         MemoryBudget budget = new MemoryBudget(options.memoryLimit());
         ChunkAllocator allocator = chunkAllocator();
         int sectorSize = options.sectorSize();
+        BackingFilePool pool = options.wantsPassthrough() ? PassthroughSupport.pool(options.memoryLimit()) : null;
         DiskDirectory dir = new DiskDirectory(
-                () -> LayeredDisk.of(RamLayer.create(0, sectorSize, budget, allocator), false),
+                options.passthrough() && pool != null
+                        ? () -> LayeredDisk.of(pool.newDisk(0, sectorSize, false), false)
+                        : () -> LayeredDisk.of(RamLayer.create(0, sectorSize, budget, allocator), false),
                 budget, options.readOnly(), DiskDirectory::wallClockNanos);
         int uid = ownerOfThisProcess("uid");
         int gid = ownerOfThisProcess("gid");
         for (DiskDefinition d : options.disks()) {
             try {
-                dir.add(d.name(), build(d, options, budget, allocator), uid, gid);
+                dir.add(d.name(), build(d, options, budget, allocator, pool), uid, gid);
             } catch (IllegalArgumentException e) {
                 dir.closeAll();
+                closePool(pool);
                 throw new MountException("disk " + d.name() + ": " + e.getMessage(), e);
             }
         }
         FuseSession session;
         try {
-            session = FuseSession.start(mp, dir, fuseArguments(options), serving(options), MOUNT_TIMEOUT_MILLIS);
+            session = FuseSession.start(mp, dir, fuseArguments(options), serving(options, pool != null), MOUNT_TIMEOUT_MILLIS);
         } catch (MountException e) {
             dir.closeAll();
+            closePool(pool);
             throw e;
         }
         log.debug("mounted {} with {}", mp, fuseArguments(options));
-        return new RamDiskFs(mp, dir, session);
+        return new RamDiskFs(mp, dir, session, pool);
+    }
+
+    private static void closePool(BackingFilePool pool) {
+        if (pool != null) {
+            pool.close();
+        }
     }
 
     /** Chunk memory from mmap'd arenas, which frees to the kernel at once; malloc if that fails. */
@@ -110,8 +126,13 @@ public final class RamDiskFs implements AutoCloseable {
     }
 
     static Serving serving(MountOptions options) {
+        return serving(options, false);
+    }
+
+    /** @param passthrough some disk keeps its bytes in the passthrough pool */
+    static Serving serving(MountOptions options, boolean passthrough) {
         return new Serving(options.xattrs(), parallelWrites(options), imageReads(options), maxRequestBytes(),
-                directData(), workerThreads());
+                directData(), workerThreads(), passthrough);
     }
 
     /**
@@ -154,7 +175,16 @@ public final class RamDiskFs implements AutoCloseable {
     }
 
     static LayeredDisk build(DiskDefinition d, MountOptions options, MemoryBudget budget, ChunkAllocator allocator) {
+        return build(d, options, budget, allocator, null);
+    }
+
+    /** @param pool where passthrough disks keep their bytes; null: none can (they are RAM disks) */
+    static LayeredDisk build(DiskDefinition d, MountOptions options, MemoryBudget budget, ChunkAllocator allocator,
+            BackingFilePool pool) {
         boolean ro = d.readOnly() || options.readOnly();
+        if (!d.isMemdiff() && pool != null && (d.passthrough() || options.passthrough())) {
+            return LayeredDisk.of(pool.newDisk(d.sizeBytes(), options.sectorSize(), ro), ro);
+        }
         if (!d.isMemdiff()) {
             return LayeredDisk.of(RamLayer.create(d.sizeBytes(), options.sectorSize(), budget, allocator), ro);
         }
@@ -353,6 +383,7 @@ public final class RamDiskFs implements AutoCloseable {
         }
         if (closed.compareAndSet(false, true)) {
             directory.closeAll();
+            closePool(pool);
         }
     }
 }

@@ -48,7 +48,7 @@ public final class CliOptions {
     String mountPoint;
 
     @Option(names = {"-d", "--disk"}, paramLabel = "SPEC",
-            description = {"NAME=SIZE[,ro]: a RAM disk of SIZE bytes (it grows when written past the end).",
+            description = {"NAME=SIZE[,ro][,passthrough]: a RAM disk of SIZE bytes (it grows when written past the end).",
                 "NAME=memdiff:IMAGE[,ro]: a RAM layer over a read-only raw image file; writes land in RAM.",
                 "Repeat for more disks (default: " + DEFAULT_DISK + ")."})
     List<String> disks = new ArrayList<>();
@@ -73,6 +73,11 @@ public final class CliOptions {
     @Option(names = "--page-cache", description = "Serve the disks through the kernel page cache (shared writable mmap works)"
             + " instead of direct I/O. Costs a second copy of the data in the cache and slower writes (docs/performance.md).")
     boolean pageCache;
+
+    @Option(names = "--passthrough", description = "Let the kernel read and write plain RAM disks itself (FUSE passthrough:"
+            + " near tmpfs speed; Linux 6.9+, root). No snapshot, rollback or clone of such a disk while it is open."
+            + " Per disk: --disk NAME=SIZE,passthrough.")
+    boolean passthrough;
 
     @Option(names = "--metrics", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9100; port 0: any free port).")
@@ -130,7 +135,7 @@ public final class CliOptions {
         }
         Path mp = workingDir.resolve(mountPoint == null ? DEFAULT_MOUNT_POINT : mountPoint).toAbsolutePath().normalize();
         try {
-            return new MountOptions(mp, defs, sector, limit, readOnly, allowOther, !noXattr, pageCache);
+            return new MountOptions(mp, defs, sector, limit, readOnly, allowOther, !noXattr, pageCache, passthrough);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage()); // checked above; kept so nothing escapes as a stack trace
         }

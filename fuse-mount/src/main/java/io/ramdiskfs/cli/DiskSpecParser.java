@@ -10,14 +10,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One {@code --disk} value: {@code NAME=SIZE[,ro]} (a RAM disk) or {@code NAME=memdiff:IMAGE[,ro]}
+ * One {@code --disk} value: {@code NAME=SIZE[,ro][,passthrough]} (a RAM disk) or {@code NAME=memdiff:IMAGE[,ro]}
  * (a RAM layer over a read-only raw image). The name ends at the first {@code =}; flags start at
  * the first {@code ,} after it, so an image path cannot contain a comma.
  *
  * <p>Everything is checked here, before mounting, so that each problem is one line naming the
  * offending text: the name, the size (and that it is a whole number of sectors, at most
  * {@link SectorRange#MAX_DISK_BYTES}), the image (exists, a regular file, readable, a non-zero whole
- * number of sectors), and the flags (only {@code ro}).
+ * number of sectors), and the flags ({@code ro}, and {@code passthrough} for a RAM disk).
  */
 public final class DiskSpecParser {
     static final String MEMDIFF = "memdiff:";
@@ -51,12 +51,16 @@ public final class DiskSpecParser {
         int comma = rest.indexOf(',');
         String what = comma < 0 ? rest : rest.substring(0, comma);
         boolean readOnly = false;
+        boolean passthrough = false;
         if (comma >= 0) {
             for (String flag : rest.substring(comma + 1).split(",", -1)) {
-                if (!flag.equals("ro")) {
-                    throw new UsageException("unknown flag '" + flag + "' (the only flag is 'ro')");
+                if (flag.equals("ro")) {
+                    readOnly = true;
+                } else if (flag.equals("passthrough")) {
+                    passthrough = true;
+                } else {
+                    throw new UsageException("unknown flag '" + flag + "' (the flags are 'ro' and 'passthrough')");
                 }
-                readOnly = true;
             }
         }
         DiskDefinition disk;
@@ -66,6 +70,9 @@ public final class DiskSpecParser {
                 throw new UsageException("memdiff: needs the path of a raw image file");
             }
             Path path = workingDir.resolve(image).toAbsolutePath().normalize();
+            if (passthrough) {
+                throw new UsageException("passthrough needs a plain RAM disk: a memdiff disk's writes must stay above its image");
+            }
             checkImage(path, sectorSize);
             disk = DiskDefinition.memdiff(name, path);
         } else {
@@ -76,6 +83,7 @@ public final class DiskSpecParser {
             checkDiskSize(what, size, sectorSize);
             disk = DiskDefinition.ram(name, size);
         }
+        disk = passthrough ? disk.asPassthrough() : disk;
         return readOnly ? disk.asReadOnly() : disk;
     }
 

@@ -133,6 +133,11 @@ public final class LifecycleCommand {
     private static String reason(IOException e) {
         if (e instanceof FileSystemException f) {
             String why = f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+            if (why.contains("Device or resource busy")) {
+                why += " (the disk is open for writing: shut the VM down or losetup -d it first)";
+            } else if (why.contains("Operation not supported")) {
+                why += " (a passthrough disk, or a disk whose top is not a RAM layer)";
+            }
             return f.getFile() + ": " + why;
         }
         return String.valueOf(e.getMessage());

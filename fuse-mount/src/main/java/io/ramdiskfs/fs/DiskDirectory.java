@@ -58,6 +58,8 @@ public final class DiskDirectory {
     private final java.util.Set<Long> writingHandles = new java.util.HashSet<>();
     /** Guarded by this object's monitor. */
     private final SnapshotTable snapshots = new SnapshotTable();
+    /** Handles open in passthrough mode ({@link #markPassthrough}). */
+    private final java.util.Set<Long> passthroughHandles = ConcurrentHashMap.newKeySet();
     private final DiskFactory factory;
     private final MemoryBudget budget;
     private final boolean readOnly;
@@ -93,6 +95,25 @@ public final class DiskDirectory {
 
     public MemoryBudget budget() {
         return budget;
+    }
+
+    /**
+     * Data memory held by every disk, what {@code df} shows as used: the RAM layers' budget, plus
+     * the files of passthrough disks ({@link BackingFile}), which hold their memory outside it
+     * (an unlinked disk still open counts until its last handle closes).
+     */
+    public long memoryUsed() {
+        long used = budget.used();
+        java.util.Set<BackingFile> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<DiskFile> all = new ArrayList<>(files.values());
+        all.addAll(handles.openFiles());
+        for (DiskFile f : all) {
+            BackingFile b = f.backing();
+            if (b != null && seen.add(b)) {
+                used += f.disk().committedBytes();
+            }
+        }
+        return used;
     }
 
     /** Adds a disk made at mount time. */
@@ -267,11 +288,25 @@ public final class DiskDirectory {
         return f;
     }
 
+    /**
+     * Records that the kernel serves handle {@code fh} by passthrough
+     * ({@link DiskFile#isPassthroughOpen()}), until it is released.
+     */
+    public void markPassthrough(long fh) throws FsException {
+        DiskFile f = file(fh);
+        if (passthroughHandles.add(fh)) {
+            f.passthroughOpened();
+        }
+    }
+
     /** Closes a handle; the last handle of an unlinked disk frees it. */
     public void release(long fh) {
         DiskFile closeNow = null;
         synchronized (this) {
             DiskFile f = handles.remove(fh);
+            if (f != null && passthroughHandles.remove(fh)) {
+                f.passthroughReleased();
+            }
             if (f != null && f.released(writingHandles.remove(fh))) {
                 closeNow = f;
             }
@@ -365,6 +400,15 @@ public final class DiskDirectory {
         f.io().writes().record(n, start);
         f.touchContent(clock.getAsLong());
         return n;
+    }
+
+    /** A write by someone without CAP_FSETID clears the set-user-ID and set-group-ID bits. */
+    public void dropSetIdBits(long fh) throws FsException {
+        DiskFile f = file(fh);
+        int mode = f.mode();
+        if ((mode & 06000) != 0) {
+            f.setMode(mode & ~06000, clock.getAsLong());
+        }
     }
 
     public void truncate(String path, long size) throws FsException, DiskException {
@@ -551,6 +595,7 @@ public final class DiskDirectory {
             List<String> names = names();
             List<LayeredDisk> disks = new ArrayList<>();
             for (String n : names) {
+                checkNotPassthrough(files.get(n), n, "snapshot");
                 disks.add(files.get(n).disk());
             }
             List<LayeredDisk> taken = LayeredDisk.snapshotAll(disks);
@@ -561,6 +606,21 @@ public final class DiskDirectory {
             }
             log.debug("snapshot {} of {} disks", name, names.size());
         }
+    }
+
+    /**
+     * A passthrough disk's writes go from the kernel to its backing file without passing
+     * through ramdiskfs, so no request boundary can be drawn while it is open that way.
+     */
+    private static void checkNotPassthrough(DiskFile f, String disk, String what) throws FsException {
+        if (f.backing() == null) {
+            return;
+        }
+        if (f.isPassthroughOpen()) {
+            throw new FsException(Errno.EBUSY, "cannot " + what + " disk " + disk + ": it is open in passthrough mode, where the"
+                    + " kernel writes it without asking ramdiskfs; close it first");
+        }
+        throw new FsException(Errno.EOPNOTSUPP, "cannot " + what + " disk " + disk + ": passthrough disks have no layers");
     }
 
     private DiskFile snapshotFileOf(DiskFile of, LayeredDisk snapshot, long now) {
@@ -581,6 +641,7 @@ public final class DiskDirectory {
             if (s != null && s.disks.containsKey(p.disk())) {
                 throw new FsException(Errno.EEXIST, "snapshot " + name + " holds " + p.disk() + " already");
             }
+            checkNotPassthrough(f, p.disk(), "snapshot");
             LayeredDisk taken = f.disk().snapshot();
             long now = clock.getAsLong();
             if (s == null) {
@@ -661,6 +722,7 @@ public final class DiskDirectory {
                 if (point == null) {
                     throw new FsException(Errno.ENOENT, "snapshot " + name + " does not hold disk " + disk);
                 }
+                checkNotPassthrough(f, disk, "roll back");
                 if (f.writers() > 0) {
                     throw new FsException(Errno.EBUSY, "disk " + disk + " is open for writing (" + f.writers()
                             + " handles: a VM or a loop device?); stop the writer first");
@@ -689,6 +751,7 @@ public final class DiskDirectory {
             if (files.containsKey(dst)) {
                 throw new FsException(Errno.EEXIST, "disk " + dst + " exists");
             }
+            checkNotPassthrough(src, path, "clone");
             LayeredDisk clone = src.disk().cloneDisk();
             files.put(dst, new DiskFile(nextInode++, clone, src.mode() | 0200, uid, gid, clock.getAsLong()));
         }

@@ -1,7 +1,10 @@
 package io.ramdiskfs.fs;
 
 import io.ramdiskfs.disk.LayeredDisk;
+import io.ramdiskfs.disk.LayerIo;
 import io.ramdiskfs.stats.DiskIo;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One disk as a file: the disk and the attributes a file has (mode, owner, times, inode number).
@@ -26,6 +29,10 @@ public final class DiskFile {
     private int writers;
     /** Guarded by the directory's monitor. */
     private boolean unlinked;
+    /** Handles the kernel serves by passthrough: it reads and writes the disk without us. */
+    private final AtomicInteger passthroughOpens = new AtomicInteger();
+    /** The backing file's mtime when {@link #mtimeNanos} was last set here. */
+    private volatile long backingStamp = Long.MIN_VALUE;
 
     DiskFile(long inode, LayeredDisk disk, int mode, int uid, int gid, long nowNanos) {
         this.inode = inode;
@@ -68,12 +75,47 @@ public final class DiskFile {
         return atimeNanos;
     }
 
+    /** The last content change: a passthrough disk's writes reach only its backing file. */
     public long mtimeNanos() {
+        BackingFile b = backing();
+        if (b != null) {
+            long m = b.modifiedNanos();
+            if (m != backingStamp) {
+                return m;
+            }
+        }
         return mtimeNanos;
     }
 
     public long ctimeNanos() {
-        return ctimeNanos;
+        BackingFile b = backing();
+        return b == null ? ctimeNanos : Math.max(ctimeNanos, mtimeNanos());
+    }
+
+    /**
+     * The file holding this disk's bytes when the kernel may read and write it directly (FUSE
+     * passthrough): the disk is that one layer. Null for every other disk.
+     */
+    public BackingFile backing() {
+        List<LayerIo> layers = disk.layers();
+        return layers.size() == 1 && layers.get(0) instanceof BackingFile b ? b : null;
+    }
+
+    /**
+     * True while a handle of this disk is open in passthrough mode: the kernel then reads and
+     * writes it without the process seeing the requests, so whatever must see every write (a
+     * snapshot, rollback or clone) must refuse, with EBUSY, until it is closed.
+     */
+    public boolean isPassthroughOpen() {
+        return passthroughOpens.get() > 0;
+    }
+
+    void passthroughOpened() {
+        passthroughOpens.incrementAndGet();
+    }
+
+    void passthroughReleased() {
+        passthroughOpens.decrementAndGet();
     }
 
     public long size() {
@@ -104,12 +146,22 @@ public final class DiskFile {
         this.atimeNanos = atime;
         this.mtimeNanos = mtime;
         this.ctimeNanos = now;
+        stampBacking();
     }
 
     /** Content changed: a write, truncate or punch. */
     void touchContent(long now) {
         this.mtimeNanos = now;
         this.ctimeNanos = now;
+        stampBacking();
+    }
+
+    /** The stored mtime holds until the backing file changes again (a passthrough write). */
+    private void stampBacking() {
+        BackingFile b = backing();
+        if (b != null) {
+            backingStamp = b.modifiedNanos();
+        }
     }
 
     int openHandles() {

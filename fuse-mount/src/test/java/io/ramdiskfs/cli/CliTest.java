@@ -329,7 +329,7 @@ class CliTest {
 
     @Test
     void unknownFlagAfterComma() {
-        assertUsageError("--disk 'x=1G,rw': unknown flag 'rw' (the only flag is 'ro')", "-d", "x=1G,rw");
+        assertUsageError("--disk 'x=1G,rw': unknown flag 'rw' (the flags are 'ro' and 'passthrough')", "-d", "x=1G,rw");
     }
 
     @Test

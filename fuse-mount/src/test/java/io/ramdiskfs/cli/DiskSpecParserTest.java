@@ -139,13 +139,29 @@ class DiskSpecParserTest {
     @ParameterizedTest
     @ValueSource(strings = {"rw", "RO", "", "readonly", "ro=1"})
     void unknownFlags(String flag) {
-        assertEquals("--disk 'x=1G,ro," + flag + "': unknown flag '" + flag + "' (the only flag is 'ro')", rejection("x=1G,ro," + flag));
+        assertEquals("--disk 'x=1G,ro," + flag + "': unknown flag '" + flag + "' (the flags are 'ro' and 'passthrough')", rejection("x=1G,ro," + flag));
+    }
+
+    @Test
+    void passthroughFlagOnARamDiskAlongsideRo() throws UsageException {
+        DiskDefinition d = parse("x=1G,passthrough,ro");
+        assertTrue(d.passthrough());
+        assertTrue(d.readOnly());
+        assertEquals(1L << 30, d.sizeBytes());
+        assertFalse(parse("y=1G").passthrough());
+    }
+
+    @Test
+    void passthroughIsRefusedOnMemdiff() throws IOException {
+        image("base.raw", 4096);
+        assertEquals("--disk 'vm=memdiff:base.raw,passthrough': passthrough needs a plain RAM disk: a memdiff disk's writes must stay above its image",
+                rejection("vm=memdiff:base.raw,passthrough"));
     }
 
     @Test
     void unknownFlagOnMemdiff() throws IOException {
         image("base.raw", 4096);
-        assertEquals("--disk 'vm=memdiff:base.raw,rw': unknown flag 'rw' (the only flag is 'ro')", rejection("vm=memdiff:base.raw,rw"));
+        assertEquals("--disk 'vm=memdiff:base.raw,rw': unknown flag 'rw' (the flags are 'ro' and 'passthrough')", rejection("vm=memdiff:base.raw,rw"));
     }
 
     @Test

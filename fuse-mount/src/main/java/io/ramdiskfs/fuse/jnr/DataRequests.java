@@ -47,6 +47,7 @@ final class DataRequests {
     private static final int IN_FH = InHeader.SIZE + ReadWriteIn.FH;
     private static final int IN_OFFSET = InHeader.SIZE + ReadWriteIn.OFFSET;
     private static final int IN_SIZE = InHeader.SIZE + ReadWriteIn.SIZE_FIELD;
+    private static final int IN_WRITE_FLAGS = InHeader.SIZE + ReadWriteIn.RW_FLAGS;
     private static final int WRITE_DATA = InHeader.SIZE + ReadWriteIn.SIZE;
     private static final int OUT_HEADER = OutHeader.SIZE;
     private static final int WRITE_OUT = WriteOut.SIZE;
@@ -206,6 +207,9 @@ final class DataRequests {
                             + Integer.toUnsignedString(size) + " bytes carries " + (length - WRITE_DATA));
                 }
                 int n = dir.write(fh, offset, null, buf + WRITE_DATA, size);
+                if ((NativeMemory.getInt(buf + IN_WRITE_FLAGS) & FuseKernel.FUSE_WRITE_KILL_SUIDGID) != 0) {
+                    dir.dropSetIdBits(fh); // asked for with FUSE_HANDLE_KILLPRIV_V2 (passthrough mounts)
+                }
                 NativeMemory.putInt(header + OUT_HEADER + WriteOut.COUNT, n);
                 NativeMemory.putInt(header + OUT_HEADER + WriteOut.COUNT + 4, 0); // padding
                 reply(0, WRITE_OUT, 1);

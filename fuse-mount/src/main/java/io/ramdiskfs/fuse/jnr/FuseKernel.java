@@ -85,6 +85,9 @@ final class FuseKernel {
         private ReadWriteIn() {}
     }
 
+    /** {@code write_flags}: clear set-user-ID and set-group-ID bits (with HANDLE_KILLPRIV_V2). */
+    static final int FUSE_WRITE_KILL_SUIDGID = 1 << 2;
+
     /** {@code struct fuse_write_out}, 8 bytes (also the reply to COPY_FILE_RANGE). */
     static final class WriteOut {
         static final int COUNT = 0;
@@ -206,6 +209,12 @@ final class FuseKernel {
     static final long FUSE_BIG_WRITES = 1L << 5;
     static final long FUSE_WRITEBACK_CACHE = 1L << 16;
     static final long FUSE_MAX_PAGES = 1L << 22;
+    /**
+     * The server clears set-user-ID bits itself on write, truncate and open(O_TRUNC); the kernel
+     * then marks the superblock {@code SB_NOSEC} and asks for {@code security.capability} once
+     * per inode instead of before every write.
+     */
+    static final long FUSE_HANDLE_KILLPRIV_V2 = 1L << 28;
     /** The init in/out structs are the 64-byte ones and {@code flags2} is valid. */
     static final long FUSE_INIT_EXT = 1L << 30;
     static final long FUSE_PASSTHROUGH = 1L << 37;

@@ -72,25 +72,31 @@ final class FuseLoop {
     private final Pointer channel;
     /** Each worker's request buffer: room for the largest write plus its headers. */
     private final long bufferSize;
-    /** Processes OPEN/CREATE when files are opened for direct I/O; null with the page cache. */
+    /** Processes OPEN/CREATE when files are opened for direct I/O or passthrough; null otherwise. */
     private final OpenReplyChannel openChannel;
     /** Processes INIT to ask for requests larger than 128 KiB; null when not wanted. */
     private final InitReplyChannel initChannel;
     /** Serves READ and WRITE without libfuse; null when libfuse serves them. */
     private final DataRequests data;
+    /** FUSE passthrough for the disks that can have it; null when not wanted. */
+    private final Passthrough passthrough;
     private final List<Thread> workers = new ArrayList<>();
 
-    private FuseLoop(Pointer fuse, Pointer mountpointOut, boolean parallelWrites, int maxRequestBytes, DiskDirectory dataDir) {
+    private FuseLoop(Pointer fuse, Pointer mountpointOut, boolean parallelWrites, int maxRequestBytes, DiskDirectory dataDir,
+            Passthrough passthrough) {
         this.fuse = fuse;
         this.mountpointOut = mountpointOut;
         this.session = lib.fuse_get_session(fuse);
         this.channel = lib.fuse_session_next_chan(session, null);
         long libfuseBuffer = lib.fuse_chan_bufsize(channel);
-        this.openChannel = parallelWrites ? OpenReplyChannel.beside(lib, channel) : null;
+        this.passthrough = passthrough;
+        this.openChannel = parallelWrites || passthrough != null
+                ? OpenReplyChannel.beside(lib, channel, parallelWrites, passthrough == null ? null : passthrough::backingIdFor)
+                : null;
         // The kernel refuses a read of /dev/fuse into a buffer smaller than max_write plus 80
         // bytes of headers, so the buffers grow with the request size; libfuse keeps 4 KiB.
-        this.initChannel = maxRequestBytes + HEADROOM > libfuseBuffer
-                ? InitReplyChannel.beside(lib, channel, maxRequestBytes) : null;
+        this.initChannel = maxRequestBytes + HEADROOM > libfuseBuffer || passthrough != null
+                ? InitReplyChannel.beside(lib, channel, maxRequestBytes, passthrough) : null;
         this.bufferSize = Math.max(libfuseBuffer, (long) maxRequestBytes + HEADROOM);
         this.data = dataDir == null ? null : new DataRequests(dataDir, lib.fuse_chan_fd(channel), maxRequestBytes);
     }
@@ -118,9 +124,11 @@ final class FuseLoop {
      *                        libfuse2's 128 KiB the init reply is amended ({@link InitReplyChannel})
      * @param dataDir         when not null, READ and WRITE requests are served from it without
      *                        libfuse ({@link DataRequests})
+     * @param passthrough     when not null, ask for FUSE passthrough and open the disks that can
+     *                        have it with it
      */
     static FuseLoop start(FuseOperations ops, Path mountPoint, List<String> args, int threads, boolean parallelWrites,
-            int maxRequestBytes, DiskDirectory dataDir) throws MountException {
+            int maxRequestBytes, DiskDirectory dataDir, Passthrough passthrough) throws MountException {
         LibFuse2 l = library();
         List<String> argv = new ArrayList<>(List.of("ramdiskfs", "-f", mountPoint.toString()));
         argv.addAll(args);
@@ -135,7 +143,7 @@ final class FuseLoop {
         }
         FuseLoop loop;
         try {
-            loop = new FuseLoop(fuse, mountpointOut, parallelWrites, maxRequestBytes, dataDir);
+            loop = new FuseLoop(fuse, mountpointOut, parallelWrites, maxRequestBytes, dataDir, passthrough);
         } catch (LinkageError | RuntimeException e) {
             l.fuse_teardown(fuse, mountpointOut.getPointer(0));
             throw new MountException("could not set up the FUSE channel at " + mountPoint + ": " + e.getMessage(), e);
@@ -183,7 +191,7 @@ final class FuseLoop {
             int opcode = NativeMemory.getInt(buf.address() + FuseKernel.InHeader.OPCODE);
             if (openChannel != null && OpenReplyChannel.wants(opcode)) {
                 ch = openChannel.channel();
-            } else if (initChannel != null && InitReplyChannel.wants(buf.address(), res)) {
+            } else if (initChannel != null && initChannel.accepts(buf.address(), res)) {
                 ch = initChannel.channel();
             }
             lib.fuse_session_process(session, buf, res, ch);
@@ -206,6 +214,9 @@ final class FuseLoop {
         }
         synchronized (this) {
             if (mountpointOut.getPointer(0) != null) {
+                if (passthrough != null) {
+                    passthrough.detach();
+                }
                 if (openChannel != null) {
                     openChannel.destroy(lib);
                 }

@@ -53,7 +53,8 @@ public final class FuseSession {
                     + e.getMessage(), e);
         }
         FuseSession s = new FuseSession(mountPoint, adapter, FuseLoop.start(adapter.operations(), mountPoint, options,
-                serving.threads(), serving.parallelWrites(), serving.maxRequestBytes(), serving.directData() ? dir : null));
+                serving.threads(), serving.parallelWrites(), serving.maxRequestBytes(), serving.directData() ? dir : null,
+                serving.passthrough() ? new Passthrough(dir) : null));
         s.reaper.start();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (true) {

@@ -151,7 +151,7 @@ final class JnrFuseAdapter extends FuseStubFS {
     public int statfs(String path, Statvfs st) {
         try {
             long limit = Math.min(dir.budget().limit(), Long.MAX_VALUE / 2);
-            long used = dir.budget().used();
+            long used = dir.memoryUsed();
             st.f_bsize.set(STATFS_BLOCK);
             st.f_frsize.set(STATFS_BLOCK);
             st.f_blocks.set(limit / STATFS_BLOCK);

@@ -23,6 +23,21 @@ public interface Libc {
     int MAP_NORESERVE = 0x4000;
     int MADV_DONTNEED = 4;
     int MADV_POPULATE_WRITE = 23;
+    int O_RDWR = 2;
+    int O_CLOEXEC = 0x80000;
+    /** {@code O_TMPFILE} on x86-64 ({@code __O_TMPFILE | O_DIRECTORY}). */
+    int O_TMPFILE = 0x410000;
+    int FALLOC_FL_KEEP_SIZE = 1;
+    int FALLOC_FL_PUNCH_HOLE = 2;
+    int AT_EMPTY_PATH = 0x1000;
+    /** {@code STATX_SIZE | STATX_BLOCKS | STATX_MTIME | STATX_CTIME}. */
+    int STATX_SIZE_BLOCKS_TIMES = 0x200 | 0x400 | 0x40 | 0x80;
+    // struct statx (256 bytes, the same on every architecture).
+    int STATX_BYTES = 256;
+    int STATX_SIZE_AT = 40;
+    int STATX_BLOCKS_AT = 48;
+    int STATX_CTIME_AT = 96;
+    int STATX_MTIME_AT = 112;
 
     @intptr_t
     long malloc(@size_t long size);
@@ -43,6 +58,32 @@ public interface Libc {
     @SaveError
     @ssize_t
     long writev(int fd, @intptr_t long iov, int count);
+
+    @SaveError
+    @ssize_t
+    long pread(int fd, @intptr_t long buf, @size_t long count, @off_t long offset);
+
+    @SaveError
+    @ssize_t
+    long pwrite(int fd, @intptr_t long buf, @size_t long count, @off_t long offset);
+
+    @SaveError
+    int ftruncate(int fd, @off_t long length);
+
+    @SaveError
+    int fallocate(int fd, int mode, @off_t long offset, @off_t long length);
+
+    @SaveError
+    int statx(int dirfd, String path, int flags, int mask, @intptr_t long buf);
+
+    @SaveError
+    int ioctl(int fd, long request, @intptr_t long arg);
+
+    @SaveError
+    int openat(int dirfd, String path, int flags, int mode);
+
+    @SaveError
+    int memfd_create(String name, int flags);
 
     static Libc get() {
         return Holder.LIBC;

@@ -13,9 +13,12 @@ package io.ramdiskfs.fuse.jnr;
  * @param directData      serve READ and WRITE requests without libfuse, reads of RAM disks
  *                        straight from their memory (see {@link DataRequests})
  * @param threads         FUSE worker threads
+ * @param passthrough     ask the kernel for FUSE passthrough, and open the disks that keep their
+ *                        bytes in a {@link io.ramdiskfs.fs.BackingFile} with it (see
+ *                        {@link Passthrough})
  */
 public record Serving(boolean xattrs, boolean parallelWrites, boolean imageReads, int maxRequestBytes,
-        boolean directData, int threads) {
+        boolean directData, int threads, boolean passthrough) {
     /** libfuse2's own request size. */
     public static final int LIBFUSE_REQUEST_BYTES = 128 << 10;
     /** The most the kernel grants by default ({@code fs.fuse.max_pages_limit} = 256 pages). */
@@ -29,5 +32,11 @@ public record Serving(boolean xattrs, boolean parallelWrites, boolean imageReads
         if (threads < 1) {
             throw new IllegalArgumentException("FUSE worker threads " + threads + " is not positive");
         }
+    }
+
+    /** Without passthrough. */
+    public Serving(boolean xattrs, boolean parallelWrites, boolean imageReads, int maxRequestBytes, boolean directData,
+            int threads) {
+        this(xattrs, parallelWrites, imageReads, maxRequestBytes, directData, threads, false);
     }
 }

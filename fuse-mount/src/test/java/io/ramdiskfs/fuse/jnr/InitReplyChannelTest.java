@@ -55,7 +55,7 @@ class InitReplyChannelTest {
         long out = memory + 2048;
         NativeMemory.putLong(out + 16 + 24, -1L); // time_gran, max_pages: garbage before
 
-        int length = InitReplyChannel.extend(libfuseReply(0, 7), 2, out, MIB);
+        int length = InitReplyChannel.extend(libfuseReply(0, 7), 2, out, MIB, false);
 
         assertEquals(48, length, "reply length");
         assertEquals(48, NativeMemory.getInt(out), "fuse_out_header.len");
@@ -73,6 +73,46 @@ class InitReplyChannelTest {
     }
 
     @Test
+    void withPassthroughTheReplyBecomesTheWhole64ByteStructAskingForIt() {
+        long out = memory + 2048;
+        NativeMemory.putLong(out + 16 + 48, -1L); // garbage where request_timeout and unused lie
+
+        int length = InitReplyChannel.extend(libfuseReply(0, 7), 2, out, MIB, true);
+
+        assertEquals(16 + 64, length, "reply length");
+        assertEquals(16 + 64, NativeMemory.getInt(out), "fuse_out_header.len");
+        long arg = out + 16;
+        int flags = NativeMemory.getInt(arg + 12);
+        assertEquals(ASYNC_READ | BIG_WRITES | FuseKernel.low(FuseKernel.FUSE_MAX_PAGES) | FuseKernel.low(FuseKernel.FUSE_INIT_EXT), flags,
+                "flags: libfuse's, max_pages, and INIT_EXT so that the kernel reads flags2");
+        assertEquals(0, flags & FuseKernel.low(FuseKernel.FUSE_WRITEBACK_CACHE), "passthrough excludes the writeback cache");
+        assertEquals(1 << 5, NativeMemory.getInt(arg + 32), "flags2: FUSE_PASSTHROUGH (bit 37)");
+        assertEquals(1, NativeMemory.getInt(arg + 36), "max_stack_depth: FUSE over tmpfs");
+        assertEquals(256, NativeMemory.getInt(arg + 28), "max_pages as without passthrough");
+        for (int at = 40; at < 64; at += 4) {
+            assertEquals(0, NativeMemory.getInt(arg + at), "request_timeout and unused at " + at);
+        }
+    }
+
+    @Test
+    void passthroughIsOfferedOnlyByAnExtendedInitWithTheFlag() {
+        long request = memory;
+        NativeMemory.putInt(request + 4, FuseKernel.FUSE_INIT);
+        long in = request + 40;
+        NativeMemory.putInt(in, 7);
+        NativeMemory.putInt(in + 4, 45);
+        NativeMemory.putInt(in + 12, FuseKernel.low(FuseKernel.FUSE_MAX_PAGES | FuseKernel.FUSE_INIT_EXT));
+        NativeMemory.putInt(in + 16, FuseKernel.high(FuseKernel.FUSE_PASSTHROUGH));
+        assertTrue(InitReplyChannel.offersPassthrough(request, 40 + 64));
+        assertFalse(InitReplyChannel.offersPassthrough(request, 40 + 16), "a 16-byte fuse_init_in has no flags2");
+        NativeMemory.putInt(in + 12, FuseKernel.low(FuseKernel.FUSE_MAX_PAGES));
+        assertFalse(InitReplyChannel.offersPassthrough(request, 40 + 64), "flags2 means nothing without INIT_EXT");
+        NativeMemory.putInt(in + 12, FuseKernel.low(FuseKernel.FUSE_MAX_PAGES | FuseKernel.FUSE_INIT_EXT));
+        NativeMemory.putInt(in + 16, 0);
+        assertFalse(InitReplyChannel.offersPassthrough(request, 40 + 64), "a kernel without CONFIG_FUSE_PASSTHROUGH");
+    }
+
+    @Test
     void aReplyInOneSegmentIsExtendedAlike() {
         long reply = libfuseReply(0, 7);
         long single = memory + 3072;
@@ -81,17 +121,17 @@ class InitReplyChannelTest {
         NativeMemory.putLong(reply, single);
         NativeMemory.putLong(reply + 8, 40);
 
-        assertEquals(48, InitReplyChannel.extend(reply, 1, memory + 2048, 512 << 10));
+        assertEquals(48, InitReplyChannel.extend(reply, 1, memory + 2048, 512 << 10, false));
         assertEquals(128, NativeMemory.getInt(memory + 2048 + 16 + 28), "max_pages for 512 KiB");
     }
 
     @Test
     void anErrorReplyOrAnotherVersionGoesOutUnchanged() {
-        assertEquals(-1, InitReplyChannel.extend(libfuseReply(-71, 7), 2, memory + 2048, MIB), "EPROTO reply");
-        assertEquals(-1, InitReplyChannel.extend(libfuseReply(0, 8), 2, memory + 2048, MIB), "major 8");
+        assertEquals(-1, InitReplyChannel.extend(libfuseReply(-71, 7), 2, memory + 2048, MIB, false), "EPROTO reply");
+        assertEquals(-1, InitReplyChannel.extend(libfuseReply(0, 8), 2, memory + 2048, MIB, false), "major 8");
         long reply = libfuseReply(0, 7);
         NativeMemory.putLong(reply + 24, 8); // a 5-minor reply: 8 bytes
-        assertEquals(-1, InitReplyChannel.extend(reply, 2, memory + 2048, MIB), "an 8-byte fuse_init_out");
+        assertEquals(-1, InitReplyChannel.extend(reply, 2, memory + 2048, MIB, false), "an 8-byte fuse_init_out");
         assertEquals(128 << 10, NativeMemory.getInt(memory + 1024 + 20), "libfuse's max_write untouched");
     }
 

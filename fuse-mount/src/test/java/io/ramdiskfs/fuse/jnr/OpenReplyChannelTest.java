@@ -77,6 +77,36 @@ class OpenReplyChannelTest {
     }
 
     @Test
+    void aHandleWithABackingIdBecomesAPassthroughOpenWithoutDirectIo() {
+        long iov = message(0, 16, 8, DIRECT | FuseKernel.FOPEN_NOFLUSH);
+        NativeMemory.putLong(memory + 1024, 42); // fuse_open_out.fh
+
+        OpenReplyChannel.amend(iov, 2, true, fh -> fh == 42 ? 7 : 0);
+
+        assertEquals(FuseKernel.FOPEN_PASSTHROUGH | FuseKernel.FOPEN_NOFLUSH, flags(8),
+                "FOPEN_DIRECT_IO would override passthrough; parallel writes need it");
+        assertEquals(7, NativeMemory.getInt(memory + 1024 + 12), "fuse_open_out.backing_id");
+    }
+
+    @Test
+    void aCreateReplyBecomesAPassthroughOpenAfterTheEntry() {
+        long iov = message(0, 128 + 16, 128 + 8, DIRECT);
+        NativeMemory.putLong(memory + 1024 + 128, 3);
+
+        OpenReplyChannel.amend(iov, 2, true, fh -> fh == 3 ? 1 : 0);
+
+        assertEquals(FuseKernel.FOPEN_PASSTHROUGH, flags(128 + 8));
+        assertEquals(1, NativeMemory.getInt(memory + 1024 + 128 + 12), "backing_id");
+    }
+
+    @Test
+    void aHandleWithoutABackingIdKeepsTheFusePath() {
+        OpenReplyChannel.amend(message(0, 16, 8, DIRECT), 2, true, fh -> 0);
+        assertEquals(DIRECT | PARALLEL, flags(8));
+        assertEquals(0, NativeMemory.getInt(memory + 1024 + 12), "no backing id");
+    }
+
+    @Test
     void anErrorReplyIsLeftAlone() {
         OpenReplyChannel.amend(message(-2, 16, 8, DIRECT), 2);
         assertEquals(DIRECT, flags(8));

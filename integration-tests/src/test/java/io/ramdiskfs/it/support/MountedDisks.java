@@ -112,11 +112,20 @@ public final class MountedDisks implements BeforeEachCallback, AfterEachCallback
         return mount(options(disks));
     }
 
+    /**
+     * True when the suite runs on the passthrough fast lane ({@code -Dramdiskfs.it.passthrough=true}):
+     * every mount then makes its plain disks passthrough disks, so the same tests prove the same
+     * semantics there.
+     */
+    public static boolean passthroughLane() {
+        return Boolean.getBoolean("ramdiskfs.it.passthrough");
+    }
+
     /** Mounts through the embedded API; closed after the test. */
     public RamDiskFs mount(MountOptions options) {
         RamDiskFs fs;
         try {
-            fs = RamDiskFs.mount(options);
+            fs = RamDiskFs.mount(passthroughLane() ? options.withPassthrough(true) : options);
         } catch (MountException e) {
             throw new AssertionError("cannot mount " + options.mountPoint() + ": " + e.getMessage(), e);
         }
@@ -131,6 +140,10 @@ public final class MountedDisks implements BeforeEachCallback, AfterEachCallback
 
     /** Starts the command line; stopped after the test. Output goes to files in {@link #testDir}. */
     public CliProcess startCli(Path mountPoint, List<String> args) {
+        if (passthroughLane() && !args.contains("--passthrough")) {
+            args = new ArrayList<>(args);
+            args.add(0, "--passthrough");
+        }
         CliProcess p = CliProcess.start(testDir, "ramdiskfs", mountPoint, args);
         add(p, "ramdiskfs process " + p.pid(), p::close, null); // CliProcess registers its own emergency release
         return p;

@@ -1,0 +1,246 @@
+package io.ramdiskfs.fuse.jnr;
+
+import io.ramdiskfs.disk.DiskError;
+import io.ramdiskfs.disk.DiskException;
+import io.ramdiskfs.disk.LayerIo;
+import io.ramdiskfs.disk.NativeMemory;
+import io.ramdiskfs.disk.SectorMarker;
+import io.ramdiskfs.disk.SectorRange;
+import io.ramdiskfs.fs.BackingFile;
+import io.ramdiskfs.fs.Errno;
+import java.util.concurrent.atomic.AtomicBoolean;
+import jnr.ffi.LastError;
+import jnr.ffi.Runtime;
+
+/**
+ * The one layer of a passthrough disk: its bytes in a tmpfs file ({@link BackingFilePool}), which
+ * the kernel reads and writes directly on passthrough opens, and which this layer reads and
+ * writes with {@code pread}/{@code pwrite} for everything else (opens made before passthrough was
+ * negotiated, a kernel without it).
+ *
+ * <p>Why the file is the truth: writes through passthrough never reach the process, so size and
+ * memory use are asked of the file each time ({@code statx}), never counted here. A passthrough
+ * write may end inside a sector; the size is then rounded up to the next sector by extending the
+ * file ({@code fallocate}, which never shrinks it, so a concurrent extending write is safe). A
+ * punched range ({@code FALLOC_FL_PUNCH_HOLE}) frees its pages; the tmpfs instance's size limit
+ * is the memory budget and answers {@code ENOSPC} itself, also to passthrough writes.
+ */
+public final class BackingFileLayer implements LayerIo, BackingFile {
+    private final Libc libc = Libc.get();
+    private final Runtime runtime = Runtime.getSystemRuntime();
+    private final int fd;
+    private final int sectorSize;
+    private final boolean readOnly;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Runnable release;
+
+    BackingFileLayer(int fd, int sectorSize, boolean readOnly) {
+        this.fd = fd;
+        this.sectorSize = sectorSize;
+        this.readOnly = readOnly;
+    }
+
+    @Override
+    public String kind() {
+        return "tmpfs";
+    }
+
+    @Override
+    public String description() {
+        return "passthrough file, " + sizeBytes() + " bytes";
+    }
+
+    @Override
+    public int sectorSize() {
+        return sectorSize;
+    }
+
+    @Override
+    public long sectorCount() {
+        long size = sizeBytes();
+        long tail = size % sectorSize;
+        if (tail != 0) {
+            // A passthrough write ended inside a sector: the disk is whole sectors.
+            libc.fallocate(fd, 0, size, sectorSize - tail);
+            size += sectorSize - tail;
+        }
+        return size / sectorSize;
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public int descriptor() {
+        return fd;
+    }
+
+    @Override
+    public void onClose(Runnable release) {
+        this.release = release;
+    }
+
+    @Override
+    public void read(Object base, long offset, long sector, int count, SectorMarker marker) throws DiskException {
+        SectorRange.check(sector, count, sectorCount());
+        long bytes = (long) count * sectorSize;
+        if (base == null) {
+            readFully(offset, bytes, sector * sectorSize);
+        } else {
+            long bounce = NativeMemory.allocate(Math.max(bytes, 1));
+            try {
+                readFully(bounce, bytes, sector * sectorSize);
+                NativeMemory.copy(null, bounce, base, offset, bytes);
+            } finally {
+                NativeMemory.free(bounce);
+            }
+        }
+        if (marker != null) {
+            marker.setRange(sector, sector + count);
+        }
+    }
+
+    private void readFully(long address, long bytes, long position) throws DiskException {
+        long done = 0;
+        while (done < bytes) {
+            long n = libc.pread(fd, address + done, bytes - done, position + done);
+            if (n < 0) {
+                int errno = LastError.getLastError(runtime);
+                if (errno == Errno.EINTR.code()) {
+                    continue;
+                }
+                throw new DiskException(DiskError.IO, "pread of the backing file failed with errno " + errno);
+            }
+            if (n == 0) {
+                // Shrunk under us: the rest reads as zeros.
+                NativeMemory.zero(null, address + done, bytes - done);
+                return;
+            }
+            done += n;
+        }
+    }
+
+    @Override
+    public void write(Object base, long offset, long sector, int count, boolean fua) throws DiskException {
+        checkWritable();
+        SectorRange.check(sector, count, sectorCount());
+        long bytes = (long) count * sectorSize;
+        long address = offset;
+        long bounce = 0;
+        if (base != null) {
+            bounce = NativeMemory.allocate(Math.max(bytes, 1));
+            NativeMemory.copy(base, offset, null, bounce, bytes);
+            address = bounce;
+        }
+        try {
+            long done = 0;
+            while (done < bytes) {
+                long n = libc.pwrite(fd, address + done, bytes - done, sector * sectorSize + done);
+                if (n < 0) {
+                    int errno = LastError.getLastError(runtime);
+                    if (errno == Errno.EINTR.code()) {
+                        continue;
+                    }
+                    throw failure("pwrite", errno);
+                }
+                done += n;
+            }
+        } finally {
+            if (bounce != 0) {
+                NativeMemory.free(bounce);
+            }
+        }
+    }
+
+    @Override
+    public void unmap(long sector, long count, long zeroBelowFrom) throws DiskException {
+        checkWritable();
+        SectorRange.check(sector, count, sectorCount());
+        if (count > 0 && libc.fallocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE,
+                sector * sectorSize, count * sectorSize) != 0) {
+            throw failure("fallocate(PUNCH_HOLE)", LastError.getLastError(runtime));
+        }
+    }
+
+    @Override
+    public void flush() {
+        // Memory: nothing to make durable.
+    }
+
+    @Override
+    public void resize(long newSectorCount) throws DiskException {
+        checkWritable();
+        if (newSectorCount < 0 || newSectorCount > SectorRange.maxSectorCount(sectorSize)) {
+            throw DiskException.illegalBlock(newSectorCount, 0, sectorCount());
+        }
+        if (libc.ftruncate(fd, newSectorCount * sectorSize) != 0) {
+            throw failure("ftruncate", LastError.getLastError(runtime));
+        }
+    }
+
+    @Override
+    public long committedBytes() {
+        return stat(Libc.STATX_BLOCKS_AT) * 512;
+    }
+
+    @Override
+    public long modifiedNanos() {
+        long buf = NativeMemory.allocate(Libc.STATX_BYTES);
+        try {
+            statx(buf);
+            return NativeMemory.getLong(buf + Libc.STATX_MTIME_AT) * 1_000_000_000L
+                    + Integer.toUnsignedLong(NativeMemory.getInt(buf + Libc.STATX_MTIME_AT + 8));
+        } finally {
+            NativeMemory.free(buf);
+        }
+    }
+
+    private long sizeBytes() {
+        return stat(Libc.STATX_SIZE_AT);
+    }
+
+    private long stat(int field) {
+        long buf = NativeMemory.allocate(Libc.STATX_BYTES);
+        try {
+            statx(buf);
+            return NativeMemory.getLong(buf + field);
+        } finally {
+            NativeMemory.free(buf);
+        }
+    }
+
+    private void statx(long buf) {
+        if (libc.statx(fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_SIZE_BLOCKS_TIMES, buf) != 0) {
+            NativeMemory.zero(null, buf, Libc.STATX_BYTES);
+        }
+    }
+
+    private void checkWritable() throws DiskException {
+        if (readOnly) {
+            throw new DiskException(DiskError.READ_ONLY, "the disk is read-only");
+        }
+    }
+
+    private static DiskException failure(String op, int errno) {
+        if (errno == Errno.ENOSPC.code()) {
+            return new DiskException(DiskError.NO_SPACE, op + ": the memory budget is used up");
+        }
+        if (errno == Errno.EFBIG.code()) {
+            return new DiskException(DiskError.TOO_LARGE, op + ": larger than the memory budget allows");
+        }
+        return new DiskException(DiskError.IO, op + " of the backing file failed with errno " + errno);
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            Runnable r = release;
+            if (r != null) {
+                r.run();
+            }
+            libc.close(fd);
+        }
+    }
+}

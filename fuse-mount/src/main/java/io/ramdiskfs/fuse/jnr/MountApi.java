@@ -1,0 +1,28 @@
+package io.ramdiskfs.fuse.jnr;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.annotations.SaveError;
+
+/**
+ * The new mount API (glibc 2.36+, Linux 5.2+), apart from {@link Libc} so that an older glibc
+ * fails only here, when a passthrough pool is asked for.
+ */
+public interface MountApi {
+    int FSOPEN_CLOEXEC = 1;
+    int FSMOUNT_CLOEXEC = 1;
+    int FSCONFIG_SET_STRING = 1;
+    int FSCONFIG_CMD_CREATE = 6;
+
+    @SaveError
+    int fsopen(String fsName, int flags);
+
+    @SaveError
+    int fsconfig(int fd, int cmd, String key, String value, int aux);
+
+    @SaveError
+    int fsmount(int fd, int flags, int attrFlags);
+
+    static MountApi load() {
+        return LibraryLoader.create(MountApi.class).failImmediately().load("c");
+    }
+}
