@@ -5,7 +5,8 @@
 #   2. reads through 8 frozen layers vs a one-layer disk holding the same data;
 #   3. the time to take a snapshot of a disk holding 64 MiB and one holding BIG, while fio writes to it;
 #   4. cp of a disk holding 1 GiB inside the mount: time and new memory.
-# Usage: sudo bench/snapshots.sh       Env: SIZE (1G), BIG (8G), RUNTIME (8 s), BASE_REV (874c3c2), OUT
+# Usage: sudo bench/snapshots.sh       Env: SIZE (1G), BIG (8G), RUNTIME (8 s), BASE_REV (874c3c2), OUT,
+#        ROUNDS (A B pairs in sections 1 and 2; 2), SECTIONS (subset of "1 2 3 4")
 set -u
 export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,6 +14,9 @@ SIZE=${SIZE:-1G}
 BIG=${BIG:-8G}
 RUNTIME=${RUNTIME:-8}
 BASE_REV=${BASE_REV:-874c3c2}
+ROUNDS=${ROUNDS:-2}
+SECTIONS=${SECTIONS:-"1 2 3 4"}
+want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 OUT=${OUT:-$ROOT/bench/results/snapshots-$STAMP}
 W=$(mktemp -d /tmp/ramdiskfs-snapbench.XXXXXX)
@@ -60,7 +64,7 @@ fill() { fio --name=fill --filename="$1" --rw=write --bs=1M --size="$2" --direct
 # 1. -------------------------------------------------------------- data path, old jar vs new jar
 JOBS="randread:4k:1 randwrite:4k:1 randread:4k:4 randwrite:4k:4 read:1M:1 write:1M:1"
 echo "job,jar,round,value" > "$OUT/ab.csv"
-for round in 1 2; do
+want 1 && for round in $(seq "$ROUNDS"); do
   for which in old new; do
     jar=$OLD; [ $which = new ] && jar=$NEW
     serve "$jar" -d "disk0=$SIZE"
@@ -74,6 +78,8 @@ for round in 1 2; do
 done
 
 # 2. -------------------------------------------------------------- 8 frozen layers vs one layer
+echo "job,disk,round,value" > "$OUT/layers.csv"; layers=-
+if want 2; then
 serve "$NEW" -d "flat=$SIZE" -d "deep=$SIZE"
 fill "$MNT/flat" "$SIZE"
 bytes=$(numfmt --from=iec "$SIZE"); slice=$((bytes / 8))
@@ -82,8 +88,7 @@ for i in 0 1 2 3 4 5 6 7; do
   setfattr -n user.ramdiskfs.snapshot -v "layer$i" "$MNT/deep"
 done
 layers=$(getfattr --only-values -n user.ramdiskfs.layers "$MNT/deep")
-echo "job,disk,round,value" > "$OUT/layers.csv"
-for round in 1 2; do
+for round in $(seq "$ROUNDS"); do
   for d in flat deep; do
     for j in randread:4k:1 randread:4k:4 read:1M:1; do
       IFS=: read -r rw bs n <<<"$j"
@@ -92,9 +97,11 @@ for round in 1 2; do
   done
 done
 stop
+fi
 
 # 3. -------------------------------------------------------------- snapshot time while fio writes
 echo "disk,holding,snapshot_ms" > "$OUT/snapshot-times.csv"
+if want 3; then
 serve "$NEW" -d "small=64M" -d "big=$BIG" --memory-limit 20G
 fill "$MNT/small" 64M; fill "$MNT/big" "$BIG"
 for d in small big; do
@@ -113,17 +120,20 @@ PY
   kill "$bg" 2>/dev/null; wait "$bg" 2>/dev/null
 done
 stop
+fi
 
 # 4. -------------------------------------------------------------- cp of a 1 GiB disk
+echo "cp_ms,new_memory_bytes,identical" > "$OUT/cp.csv"
+if want 4; then
 serve "$NEW" -d "src=1G"
 fill "$MNT/src" 1G
 used0=$(df -B1 --output=used "$MNT" | tail -1)
 t0=$(date +%s%N); cp "$MNT/src" "$MNT/copy"; t1=$(date +%s%N)
 used1=$(df -B1 --output=used "$MNT" | tail -1)
 cmp "$MNT/src" "$MNT/copy" && same=yes || same=NO
-echo "cp_ms,new_memory_bytes,identical" > "$OUT/cp.csv"
 echo "$(( (t1 - t0) / 1000000 )),$((used1 - used0)),$same" >> "$OUT/cp.csv"
 stop
+fi
 
 python3 - "$OUT" "$layers" <<'PY' | tee "$OUT/table.md"
 import csv, sys, statistics
@@ -148,6 +158,6 @@ for r in csv.DictReader(open(f"{out}/snapshot-times.csv")):
 print("| disk holding | median | max |\n|---|---|---|")
 for (d, h), v in t.items():
     print(f"| {h} | {statistics.median(v):.2f} | {max(v):.2f} |")
-r = next(csv.DictReader(open(f"{out}/cp.csv")))
-print(f"\n## cp of a disk holding 1 GiB inside the mount\n\n{r['cp_ms']} ms, {int(r['new_memory_bytes'])/1048576:.2f} MiB of new memory, identical: {r['identical']}")
+r = next(csv.DictReader(open(f"{out}/cp.csv")), None)
+if r: print(f"\n## cp of a disk holding 1 GiB inside the mount\n\n{r['cp_ms']} ms, {int(r['new_memory_bytes'])/1048576:.2f} MiB of new memory, identical: {r['identical']}")
 PY

@@ -35,7 +35,8 @@ class XattrIT {
         String layers = MountedDisks.passthroughLane() ? "tmpfs:passthrough file, " + 8 * MiB + " bytes" : "ram";
         assertEquals(Map.of("user.ramdiskfs.layers", layers,
                 "user.ramdiskfs.committed_bytes", Long.toString(2 * MiB),
-                "user.ramdiskfs.sector_size", "512"), Tools.getfattr(disk));
+                "user.ramdiskfs.sector_size", "512",
+                "user.ramdiskfs.snapshots", ""), Tools.getfattr(disk));
     }
 
     @Test
