@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/snapshots.sh - what snapshots cost, measured in one run (docs/performance.md, section 10):
+# bench/snapshots.sh - what snapshots cost, measured in one run (docs/performance.md, section 12):
 #   1. the data path before and after the chain (a jar built from BASE_REV vs this checkout),
 #      alternating A B A B on the same plain disk: 4 KiB random read/write, 1 MiB sequential;
 #   2. reads through 8 frozen layers vs a one-layer disk holding the same data;
