@@ -698,6 +698,30 @@ public final class LayeredDisk implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes several disks (an unmount): no merging between them, since the layers that would be
+     * merged are about to be freed anyway.
+     */
+    public static void closeAll(java.util.Collection<LayeredDisk> disks) {
+        List<DiskChain> last = new ArrayList<>();
+        synchronized (CHANGES) {
+            for (LayeredDisk d : disks) {
+                if (!d.closed) {
+                    d.closed = true;
+                    CHAINED.remove(d);
+                    last.add(d.chain);
+                }
+            }
+        }
+        for (LayeredDisk d : disks) {
+            d.gate.close();
+            d.gate.open();
+        }
+        for (DiskChain c : last) {
+            c.releaseAll();
+        }
+    }
+
     @Override
     public String toString() {
         return "LayeredDisk(" + chain + ")";

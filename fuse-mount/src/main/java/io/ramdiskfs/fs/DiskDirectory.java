@@ -933,18 +933,21 @@ public final class DiskDirectory {
 
     /** Closes every disk (unmount), including unlinked disks whose handles were never released. */
     public synchronized void closeAll() {
+        // One batch: closing one by one would merge frozen layers that are about to be freed.
+        java.util.Set<LayeredDisk> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (DiskFile f : snapshots.allFiles()) {
-            f.disk().close();
+            all.add(f.disk());
         }
         for (String name : snapshots.names()) {
             snapshots.remove(name);
         }
         for (DiskFile f : files.values()) {
-            f.disk().close();
+            all.add(f.disk());
         }
         files.clear();
         for (DiskFile f : handles.openFiles()) {
-            f.disk().close();
+            all.add(f.disk());
         }
+        LayeredDisk.closeAll(all);
     }
 }
