@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,15 +67,11 @@ class LauncherChecksIT {
 
     @BeforeEach
     void stubs(TestInfo info) throws IOException {
-        Path root = Path.of(System.getProperty("ramdiskfs.it.dir", "target/it")).toAbsolutePath().normalize();
-        dir = root.resolve(getClass().getSimpleName()).resolve(info.getTestMethod().orElseThrow().getName());
-        if (Files.exists(dir)) {
-            try (var walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
+        // Outside the checkout, open to everyone: a clean clone may sit in a mode-700 directory
+        // (mktemp -d) that the launcher started as nobody could not even reach.
+        dir = Files.createTempDirectory("ramdiskfs-" + getClass().getSimpleName() + "-"
+                + info.getTestMethod().orElseThrow().getName() + "-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.createDirectories(dir);
         // world-writable, so that the stub records a call also when the launcher runs as nobody
         Path logs = Files.createDirectories(dir.resolve("logs"));
@@ -96,6 +93,29 @@ class LauncherChecksIT {
         script(bigLdconfig.resolve("ldconfig"), "exec cat '" + bigOutput + "'\n");
         emptyLdconfig = Files.createDirectories(dir.resolve("empty-ldconfig"));
         script(emptyLdconfig.resolve("ldconfig"), "exit 0\n");
+    }
+
+    @AfterEach
+    void removeStubs() throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** The launcher and its checks, copied where a user other than root can run them. */
+    private Path launcherCopy() throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("repo/bin/lib")).getParent();
+        for (Path p = bin; !p.equals(dir); p = p.getParent()) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Files.setPosixFilePermissions(bin.resolve("lib"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path launcher = Files.copy(LAUNCHER, bin.resolve("ramdiskfs"));
+        Files.copy(CHECKS, bin.resolve("lib/checks.sh"));
+        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(bin.resolve("lib/checks.sh"), PosixFilePermissions.fromString("rw-r--r--"));
+        return launcher;
     }
 
     @Test
@@ -155,9 +175,10 @@ class LauncherChecksIT {
     }
 
     @Test
-    void aUserWhoIsNotRootNeverInstalls() {
+    void aUserWhoIsNotRootNeverInstalls() throws IOException {
         assumeTrue(FuseRequirement.isRoot() && Cmd.exists("setpriv"), "needs root and setpriv to start the launcher as nobody");
-        List<String> asNobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", LAUNCHER.toString());
+        List<String> asNobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                launcherCopy().toString());
 
         Cmd.Result r = run(path(emptyLdconfig, stubs), asNobody, "RAMDISKFS_CHECK_ONLY=1");
 
