@@ -8,6 +8,7 @@ public final class Main {
 
     public static void main(String[] args) {
         int code = LifecycleCommand.handles(args) ? new LifecycleCommand(System.out, System.err).run(args)
+                : ImageCommand.handles(args) ? new ImageCommand(System.out, System.err, System.console() != null).run(args)
                 : new Cli(System.out, System.err).hooks(ProcessHooks.SYSTEM).run(args);
         System.out.flush();
         System.err.flush();
