@@ -61,8 +61,8 @@ public final class DiskSpecParser {
                 } else if (flag.startsWith("size=") && role == DiskDefinition.Role.PERSIST) {
                     sizeText = flag.substring("size=".length());
                 } else {
-                    throw new UsageException("unknown flag '" + flag + "' (the flags are 'ro'"
-                            + (role == DiskDefinition.Role.PERSIST ? " and 'size=SIZE')" : "; persist: disks also take 'size=SIZE')"));
+                    throw new UsageException("unknown flag '" + flag + "' ("
+                            + (role == DiskDefinition.Role.PERSIST ? "the flags are 'ro' and 'size=SIZE')" : "the only flag is 'ro')"));
                 }
             }
         }
@@ -70,7 +70,7 @@ public final class DiskSpecParser {
         if (role != DiskDefinition.Role.RAM) {
             String image = what.substring(role.prefix().length());
             if (image.isEmpty()) {
-                throw new UsageException(role.prefix() + " needs the path of a raw image (a file or a block device)");
+                throw new UsageException(role.prefix() + " needs the path of a raw image file");
             }
             Path path = workingDir.resolve(image).toAbsolutePath().normalize();
             long size = 0;
