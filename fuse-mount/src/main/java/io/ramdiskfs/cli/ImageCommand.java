@@ -23,6 +23,8 @@ import java.util.Locale;
  */
 public final class ImageCommand {
     private static final List<String> COMMANDS = List.of("save", "commit");
+    /** The status is polled every 2 ms at first, then less often up to every 100 ms: a small save ends soon. */
+    private static final long FIRST_POLL_MILLIS = 2;
     private static final long POLL_MILLIS = 100;
     private static final long LOG_EVERY_MILLIS = 5000;
 
@@ -102,6 +104,7 @@ public final class ImageCommand {
         String first = status(view);
         String id = first.split(" ", 2)[0];
         long lastLine = 0;
+        long pause = FIRST_POLL_MILLIS;
         while (true) {
             String s = status(view);
             String[] f = s.split(" ", 3);
@@ -139,7 +142,8 @@ public final class ImageCommand {
                 out.println(line);
             }
             try {
-                Thread.sleep(POLL_MILLIS);
+                Thread.sleep(pause);
+                pause = Math.min(POLL_MILLIS, pause * 2);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Cli.MOUNT_FAILED;
