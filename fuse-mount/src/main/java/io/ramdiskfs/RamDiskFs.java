@@ -1,9 +1,7 @@
 package io.ramdiskfs;
 
-import io.ramdiskfs.disk.LayerConfiguration;
 import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.MemoryBudget;
-import io.ramdiskfs.disk.file.FileLayer;
 import io.ramdiskfs.disk.ram.ChunkAllocator;
 import io.ramdiskfs.disk.ram.RamLayer;
 import io.ramdiskfs.fs.DiskDirectory;
