@@ -359,6 +359,9 @@ public final class RamDiskFs implements AutoCloseable {
             throw new MountException("could not detach " + mountPoint + ": " + r.output());
         }
         session.markUnmounted();
+        // The process exits next (a second signal): save persist disks at this instant, even
+        // though a loop device may still hold the detached mount.
+        persistence.saveAllAtStop();
     }
 
     /** Unmounts; fails with a message when the kernel refuses because the mount is busy. */

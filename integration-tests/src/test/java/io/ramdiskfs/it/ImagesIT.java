@@ -311,6 +311,16 @@ class ImagesIT {
     }
 
     @Test
+    void aFullBudgetSkipsTheCacheFillButNeverFailsTheRead() {
+        Path image = Data.random(disks.newDir("out").resolve("big.raw"), 32 * MiB, 10);
+        Path mp = disks.newMountPoint();
+        disks.startCliMounted(mp, "--memory-limit", "4M", "-d", "c=cache:" + image);
+        Tools.cmp(image, mp.resolve("c"));
+        Tools.cmp(image, mp.resolve("c"));
+        assertTrue(Tools.committedBytes(mp.resolve("c")) <= 4 * MiB);
+    }
+
+    @Test
     void aWriteThroughDiskHasEveryAcknowledgedWriteInItsImage() throws IOException {
         Path out = disks.newDir("out");
         Path image = Data.random(out.resolve("wt.raw"), 32 * MiB, 9);
