@@ -1,9 +1,7 @@
 package io.ramdiskfs;
 
-import io.ramdiskfs.disk.LayerConfiguration;
 import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.MemoryBudget;
-import io.ramdiskfs.disk.file.FileLayer;
 import io.ramdiskfs.disk.ram.ChunkAllocator;
 import io.ramdiskfs.disk.ram.RamLayer;
 import io.ramdiskfs.fs.DiskDirectory;
@@ -43,13 +41,16 @@ public final class RamDiskFs implements AutoCloseable {
     private final FuseSession session;
     /** Where passthrough disks keep their bytes; null when the mount has none. */
     private final BackingFilePool pool;
+    private final Persistence persistence;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private RamDiskFs(Path mountPoint, DiskDirectory directory, FuseSession session, BackingFilePool pool) {
+    private RamDiskFs(Path mountPoint, DiskDirectory directory, FuseSession session, BackingFilePool pool,
+            Persistence persistence) {
         this.mountPoint = mountPoint;
         this.directory = directory;
         this.session = session;
         this.pool = pool;
+        this.persistence = persistence;
     }
 
     public static RamDiskFs mount(Path mountPoint, DiskDefinition... disks) throws MountException {
@@ -76,9 +77,14 @@ public final class RamDiskFs implements AutoCloseable {
                 budget, options.readOnly(), DiskDirectory::wallClockNanos);
         int uid = ownerOfThisProcess("uid");
         int gid = ownerOfThisProcess("gid");
+        dir.images().holes(ImageDisks.holesFinder());
+        Persistence persistence = new Persistence(dir);
         for (DiskDefinition d : options.disks()) {
             try {
-                dir.add(d.name(), build(d, options, budget, allocator, pool), uid, gid);
+                var file = dir.add(d.name(), build(d, options, budget, allocator, pool), uid, gid);
+                if (d.role() == DiskDefinition.Role.PERSIST) {
+                    persistence.register(file, d);
+                }
             } catch (IllegalArgumentException e) {
                 dir.closeAll();
                 closePool(pool);
@@ -94,7 +100,7 @@ public final class RamDiskFs implements AutoCloseable {
             throw e;
         }
         log.debug("mounted {} with {}", mp, fuseArguments(options));
-        return new RamDiskFs(mp, dir, session, pool);
+        return new RamDiskFs(mp, dir, session, pool, persistence);
     }
 
     private static void closePool(BackingFilePool pool) {
@@ -170,7 +176,7 @@ public final class RamDiskFs implements AutoCloseable {
      * off, to measure the difference.
      */
     static boolean imageReads(MountOptions options) {
-        return options.disks().stream().anyMatch(DiskDefinition::isMemdiff)
+        return options.disks().stream().anyMatch(DiskDefinition::imageBelow)
                 && Boolean.parseBoolean(System.getProperty("ramdiskfs.imageReads", "true"));
     }
 
@@ -182,14 +188,13 @@ public final class RamDiskFs implements AutoCloseable {
     static LayeredDisk build(DiskDefinition d, MountOptions options, MemoryBudget budget, ChunkAllocator allocator,
             BackingFilePool pool) {
         boolean ro = d.readOnly() || options.readOnly();
-        if (!d.isMemdiff() && pool != null && (d.passthrough() || options.passthrough())) {
+        if (d.role() == DiskDefinition.Role.RAM && pool != null && (d.passthrough() || options.passthrough())) {
             return LayeredDisk.of(pool.newDisk(d.sizeBytes(), options.sectorSize(), ro), ro);
         }
-        if (!d.isMemdiff()) {
+        if (d.role() == DiskDefinition.Role.RAM) {
             return LayeredDisk.of(RamLayer.create(d.sizeBytes(), options.sectorSize(), budget, allocator), ro);
         }
-        FileLayer image = FileLayer.open(d.image(), options.sectorSize());
-        return LayeredDisk.create(ro, List.of(LayerConfiguration.of(RamLayer.over(budget, allocator)), LayerConfiguration.of(image)));
+        return ImageDisks.build(d, ro, options.sectorSize(), budget, allocator, ImageDisks.holesFinder());
     }
 
     /**
@@ -332,6 +337,36 @@ public final class RamDiskFs implements AutoCloseable {
         directory.cloneTo("/" + src, dst, ownerOfThisProcess("uid"), ownerOfThisProcess("gid"));
     }
 
+    // ------------------------------------------------------------------ save, commit (SPEC section 7)
+
+    /**
+     * Saves disk {@code disk} as it is at this instant to the sparse raw {@code image} (a temporary
+     * file beside it, fsynced and renamed over it: IMAGE is always the old or the complete new
+     * file) while the disk keeps serving. Returns the bytes of data written.
+     */
+    public long save(String disk, Path image) throws FsException, DiskException, java.io.IOException {
+        return directory.images().saveNow(directory.lookup("/" + disk), image.toAbsolutePath(), disk,
+                io.ramdiskfs.disk.image.Progress.NONE);
+    }
+
+    /** Saves a {@code persist:} disk to its image. */
+    public long save(String disk) throws FsException, DiskException, java.io.IOException {
+        var file = directory.lookup("/" + disk);
+        Path image = directory.images().persistImage(file);
+        if (image == null) {
+            throw new FsException(io.ramdiskfs.fs.Errno.EINVAL, "disk " + disk + " is not a persist: disk; give an image");
+        }
+        return directory.images().saveNow(file, image, disk, io.ramdiskfs.disk.image.Progress.NONE);
+    }
+
+    /**
+     * Commits memdiff disk {@code disk}: its base plus its RAM layers become a new image renamed
+     * over the base; the disk goes on as an empty RAM layer over it. EBUSY while it is open for writing.
+     */
+    public void commit(String disk) throws FsException, DiskException {
+        directory.images().commit("/" + disk);
+    }
+
     /** Blocks until the mount goes away (closed here, or {@code fusermount -u} from outside). */
     public void awaitUnmounted() throws InterruptedException {
         session.awaitExit();
@@ -355,6 +390,9 @@ public final class RamDiskFs implements AutoCloseable {
             throw new MountException("could not detach " + mountPoint + ": " + r.output());
         }
         session.markUnmounted();
+        // The process exits next (a second signal): save persist disks at this instant, even
+        // though a loop device may still hold the detached mount.
+        persistence.saveAllAtStop();
     }
 
     /** Unmounts; fails with a message when the kernel refuses because the mount is busy. */
@@ -382,6 +420,8 @@ public final class RamDiskFs implements AutoCloseable {
             }
         }
         if (closed.compareAndSet(false, true)) {
+            // Nothing reaches the disks any more: the last save of a persist disk holds every write.
+            persistence.saveAllAtStop();
             directory.closeAll();
             closePool(pool);
         }

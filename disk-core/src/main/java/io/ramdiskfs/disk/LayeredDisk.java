@@ -174,6 +174,20 @@ public final class LayeredDisk implements AutoCloseable {
         return List.of(chain.layers);
     }
 
+    /**
+     * The role of layer {@code index} of the current chain as {@code user.ramdiskfs.layers} shows
+     * it: {@code "(read-cache,write-through)"}, {@code "(read-cache)"} or {@code ""}.
+     */
+    public String roleOf(int index) {
+        DiskChain c = chain;
+        if (index < 0 || index >= c.depth()) {
+            return "";
+        }
+        boolean cache = c.readCacheIndex == index;
+        boolean through = c.writeThrough[index];
+        return cache && through ? "(read-cache,write-through)" : cache ? "(read-cache)" : through ? "(write-through)" : "";
+    }
+
     /** Data memory held by every layer of the chain (a shared layer counts in each disk that uses it). */
     public long committedBytes() {
         return chain.committedBytes();
@@ -665,6 +679,69 @@ public final class LayeredDisk implements AutoCloseable {
         }
         for (int i = 0; i < users.size(); i++) {
             lower.release();
+        }
+        return true;
+    }
+
+    /** Puts a committed image in place while the disk is held still; returns the layer that reads it. */
+    @FunctionalInterface
+    public interface BasePublisher {
+        LayerIo publish() throws java.io.IOException;
+    }
+
+    /**
+     * The last step of a commit: this disk becomes an empty RAM layer over a new base that holds
+     * exactly what {@code snapshot} (taken of this disk before the new base was written) reads.
+     * Done only when nothing changed the disk since the snapshot: its top holds nothing and the
+     * chain under it is the snapshot's. {@code publish} (rename the new image over the old one,
+     * open it) runs with the gate closed, so no request sees the disk between the two. The old
+     * chain is let go; snapshots and clones that share its layers keep them, the old base
+     * included (its open descriptor keeps the replaced file readable).
+     *
+     * @return false, with nothing done and {@code publish} not called, when the disk changed
+     * @throws java.io.IOException from {@code publish}; the disk is unchanged then
+     */
+    public boolean replaceBase(LayeredDisk snapshot, BasePublisher publish) throws DiskException, java.io.IOException {
+        synchronized (CHANGES) {
+            if (closed || readOnly || !chain.isSnapshottable()) {
+                throw new DiskException(DiskError.UNSUPPORTED, "only a writable RAM layer over an image can be committed, not " + chain);
+            }
+            gate.close();
+            DiskChain old = chain;
+            try {
+                if (!unchangedSince(snapshot)) {
+                    return false;
+                }
+                LayerIo base = publish.publish();
+                if (base.sectorCount() != old.sectorCount() || base.sectorSize() != sectorSize) {
+                    base.close();
+                    throw new DiskException(DiskError.INVALID_INPUT, "the committed image has " + base.sectorCount()
+                            + " sectors, the disk " + old.sectorCount());
+                }
+                RamLayer top = (RamLayer) old.layers[0];
+                chain = DiskChain.plain(false, new SharedLayer[] {new SharedLayer(top.emptyCopy(old.sectorCount())), new SharedLayer(base)});
+                CHAINED.add(this);
+            } finally {
+                gate.open();
+            }
+            old.releaseAll();
+            mergeEverywhere();
+            return true;
+        }
+    }
+
+    /** With the gate closed: the top holds nothing and the layers under it are {@code snapshot}'s. */
+    private boolean unchangedSince(LayeredDisk snapshot) {
+        DiskChain c = chain;
+        SharedLayer[] theirs = snapshot.chain.links;
+        if (!(c.layers[0] instanceof RamLayer top) || !top.isBlank() || top.sectorCount() != snapshot.sectorCount()
+                || c.links.length != theirs.length + 1) {
+            return false;
+        }
+        for (int i = 0; i < theirs.length; i++) {
+            if (c.links[i + 1] != theirs[i]) {
+                return false;
+            }
         }
         return true;
     }

@@ -68,7 +68,7 @@ class FileLayerTest {
     void openRefusesWhatIsNoImageAndNamesThePath() throws Exception {
         Path missing = dir.resolve("missing.img");
         assertRefused(missing, 512, "does not exist");
-        assertRefused(dir, 512, "not a regular file");
+        assertRefused(dir, 512, "neither a regular file nor a block device");
         assertRefused(Files.createFile(dir.resolve("empty.img")), 512, "empty");
         assertRefused(Files.write(dir.resolve("odd.img"), new byte[1000]), 512, "not a multiple");
         assertRefused(Files.write(dir.resolve("small.img"), new byte[1024]), 4096, "not a multiple");

@@ -53,8 +53,18 @@ public final class CliOptions {
     @Option(names = {"-d", "--disk"}, paramLabel = "SPEC",
             description = {"NAME=SIZE[,ro][,passthrough]: a RAM disk of SIZE bytes (it grows when written past the end).",
                 "NAME=memdiff:IMAGE[,ro]: a RAM layer over a read-only raw image file; writes land in RAM.",
+                "NAME=load:IMAGE[,ro]: a RAM disk filled from IMAGE at start (holes stay holes).",
+                "NAME=persist:IMAGE[,size=SIZE]: loaded at start (empty of SIZE if IMAGE is missing), saved back",
+                "  to IMAGE at every clean stop and by 'ramdiskfs save MOUNT/NAME'; writes since the last save are lost on kill -9.",
+                "NAME=cache:IMAGE[,ro]: like memdiff, and what reads fetch from IMAGE stays cached in RAM.",
+                "NAME=writethrough:IMAGE[,ro]: writes go to RAM and into IMAGE; reads come from RAM once cached.",
+                "IMAGE may be a regular file or a block device.",
                 "Repeat for more disks (default: " + DEFAULT_DISK + ")."})
     List<String> disks = new ArrayList<>();
+
+    @Option(names = "--save-interval", paramLabel = "DURATION",
+            description = "Also save every persist: disk this often (e.g. 30s, 5m, 1h); default: only at a clean stop.")
+    String saveInterval;
 
     @Option(names = "--sector-size", paramLabel = "N", description = "512 (default) or 4096.")
     String sectorSize;
@@ -133,6 +143,13 @@ public final class CliOptions {
             }
             defs.add(d);
         }
+        if (saveInterval != null) {
+            java.time.Duration every = parseDuration(saveInterval);
+            if (defs.stream().noneMatch(d -> d.role() == DiskDefinition.Role.PERSIST)) {
+                throw new UsageException("--save-interval needs a persist: disk");
+            }
+            defs.replaceAll(d -> d.role() == DiskDefinition.Role.PERSIST ? d.withSaveInterval(every) : d);
+        }
         if (mountPoint != null && mountPoint.isEmpty()) {
             throw new UsageException("the mount point is an empty string");
         }
@@ -142,6 +159,22 @@ public final class CliOptions {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage()); // checked above; kept so nothing escapes as a stack trace
         }
+    }
+
+    /** {@code 90}, {@code 90s}, {@code 5m}, {@code 1h}: a positive duration. */
+    static java.time.Duration parseDuration(String text) throws UsageException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)?").matcher(text.trim());
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new UsageException("--save-interval: '" + text + "' is not a positive duration like 30s, 5m or 1h");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> java.time.Duration.ofMillis(n);
+            case "m" -> java.time.Duration.ofMinutes(n);
+            case "h" -> java.time.Duration.ofHours(n);
+            default -> java.time.Duration.ofSeconds(n);
+        };
     }
 
     static int parseSectorSize(String text) throws UsageException {

@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One {@code --disk} value: {@code NAME=SIZE[,ro][,passthrough]} (a RAM disk) or {@code NAME=memdiff:IMAGE[,ro]}
- * (a RAM layer over a read-only raw image). The name ends at the first {@code =}; flags start at
+ * One {@code --disk} value: {@code NAME=SIZE[,ro][,passthrough]} (a RAM disk) or {@code NAME=ROLE:IMAGE[,ro]}
+ * with ROLE one of {@code memdiff}, {@code load}, {@code persist} (also {@code ,size=SIZE}),
+ * {@code cache}, {@code writethrough} (SPEC section 7). The name ends at the first {@code =}; flags start at
  * the first {@code ,} after it, so an image path cannot contain a comma.
  *
  * <p>Everything is checked here, before mounting, so that each problem is one line naming the
@@ -40,7 +41,7 @@ public final class DiskSpecParser {
     private static DiskDefinition parseUnprefixed(String spec, int sectorSize, Path workingDir) throws UsageException {
         int eq = spec.indexOf('=');
         if (eq < 0) {
-            throw new UsageException("expected NAME=SIZE or NAME=memdiff:IMAGE");
+            throw new UsageException("expected NAME=SIZE or NAME=ROLE:IMAGE (memdiff, load, persist, cache, writethrough)");
         }
         String name = spec.substring(0, eq);
         String problem = DiskNames.problem(name);
@@ -50,31 +51,60 @@ public final class DiskSpecParser {
         String rest = spec.substring(eq + 1);
         int comma = rest.indexOf(',');
         String what = comma < 0 ? rest : rest.substring(0, comma);
+        DiskDefinition.Role role = roleOf(what);
         boolean readOnly = false;
         boolean passthrough = false;
+        String sizeText = null;
         if (comma >= 0) {
             for (String flag : rest.substring(comma + 1).split(",", -1)) {
                 if (flag.equals("ro")) {
                     readOnly = true;
                 } else if (flag.equals("passthrough")) {
+                    if (role != DiskDefinition.Role.RAM) {
+                        throw new UsageException("passthrough needs a plain RAM disk: a " + role.prefix().replace(":", "")
+                                + " disk's writes must stay above its image");
+                    }
                     passthrough = true;
+                } else if (flag.startsWith("size=") && role == DiskDefinition.Role.PERSIST) {
+                    sizeText = flag.substring("size=".length());
                 } else {
-                    throw new UsageException("unknown flag '" + flag + "' (the flags are 'ro' and 'passthrough')");
+                    throw new UsageException("unknown flag '" + flag + "' (" + (role == DiskDefinition.Role.PERSIST
+                            ? "the flags are 'ro' and 'size=SIZE')"
+                            : role == DiskDefinition.Role.RAM ? "the flags are 'ro' and 'passthrough')" : "the only flag is 'ro')"));
                 }
             }
         }
         DiskDefinition disk;
-        if (what.startsWith(MEMDIFF)) {
-            String image = what.substring(MEMDIFF.length());
+        if (role != DiskDefinition.Role.RAM) {
+            String image = what.substring(role.prefix().length());
             if (image.isEmpty()) {
-                throw new UsageException("memdiff: needs the path of a raw image file");
+                throw new UsageException(role.prefix() + " needs the path of a raw image file");
             }
             Path path = workingDir.resolve(image).toAbsolutePath().normalize();
-            if (passthrough) {
-                throw new UsageException("passthrough needs a plain RAM disk: a memdiff disk's writes must stay above its image");
+            long size = 0;
+            if (sizeText != null) {
+                size = SizeParser.parse(sizeText);
+                checkDiskSize(sizeText, size, sectorSize);
             }
-            checkImage(path, sectorSize);
-            disk = DiskDefinition.memdiff(name, path);
+            if (role == DiskDefinition.Role.PERSIST && !Files.exists(path)) {
+                if (sizeText == null) {
+                    throw new UsageException("image " + path + " does not exist; give persist:" + image
+                            + ",size=SIZE to start with an empty disk of SIZE");
+                }
+                Path dir = path.getParent();
+                if (dir == null || !Files.isDirectory(dir)) {
+                    throw new UsageException("image " + path + ": directory " + dir + " does not exist");
+                }
+            } else {
+                checkImage(path, sectorSize);
+            }
+            if (role == DiskDefinition.Role.WRITETHROUGH && !Files.isWritable(path)) {
+                throw new UsageException("image " + path + " is not writable, and writethrough: writes into it");
+            }
+            if (role == DiskDefinition.Role.PERSIST && readOnly) {
+                throw new UsageException("a persist: disk cannot be read-only (use load:IMAGE,ro)");
+            }
+            disk = DiskDefinition.of(role, name, path, size);
         } else {
             if (what.isEmpty()) {
                 throw new UsageException("no size after '=': give e.g. " + name + "=1G");
@@ -85,6 +115,16 @@ public final class DiskSpecParser {
         }
         disk = passthrough ? disk.asPassthrough() : disk;
         return readOnly ? disk.asReadOnly() : disk;
+    }
+
+    /** The role a value names by its prefix ({@code memdiff:}, {@code persist:}...); RAM when none. */
+    private static DiskDefinition.Role roleOf(String what) {
+        for (DiskDefinition.Role r : DiskDefinition.Role.values()) {
+            if (r != DiskDefinition.Role.RAM && what.startsWith(r.prefix())) {
+                return r;
+            }
+        }
+        return DiskDefinition.Role.RAM;
     }
 
     static void checkDiskSize(String text, long size, int sectorSize) throws UsageException {
@@ -106,8 +146,8 @@ public final class DiskSpecParser {
         if (Files.isDirectory(path)) {
             throw new UsageException("image " + path + " is a directory, not a raw image file");
         }
-        if (!Files.isRegularFile(path)) {
-            throw new UsageException("image " + path + " is not a regular file");
+        if (!Files.isRegularFile(path) && !io.ramdiskfs.disk.file.FileLayer.isBlockDevice(path)) {
+            throw new UsageException("image " + path + " is neither a regular file nor a block device");
         }
         if (!Files.isReadable(path)) {
             throw new UsageException("image " + path + " is not readable (permission denied)");

@@ -7,8 +7,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        int code = LifecycleCommand.handles(args) ? new LifecycleCommand(System.out, System.err).run(args)
-                : Commands.run(args, System.out, System.err); // status, the mount helper form, or Cli
+        int code = Commands.run(args, System.out, System.err);
         System.out.flush();
         System.err.flush();
         // FUSE worker threads are not daemons; the exit code is decided, so end here.

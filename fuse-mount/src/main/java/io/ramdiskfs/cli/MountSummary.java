@@ -33,15 +33,16 @@ public final class MountSummary {
 
     static String describe(DiskDefinition d) {
         String ro = d.readOnly() ? ", ro" : "";
-        if (!d.isMemdiff()) {
+        if (d.image() == null) {
             return d.name() + " (" + d.sizeBytes() + " bytes, ram" + ro + ")";
         }
         String size;
         try {
-            size = Files.size(d.image()) + " bytes";
+            size = Files.exists(d.image()) ? Files.size(d.image()) + " bytes" : d.sizeBytes() + " bytes";
         } catch (IOException e) {
             size = "? bytes";
         }
-        return d.name() + " (" + size + ", memdiff over " + d.image() + ro + ")";
+        String role = d.role().name().toLowerCase(java.util.Locale.ROOT);
+        return d.name() + " (" + size + ", " + role + (d.imageBelow() ? " over " : " ") + d.image() + ro + ")";
     }
 }

@@ -46,6 +46,12 @@ public final class DiskDirectory {
     public static final String XATTR_ROLLBACK = "user.ramdiskfs.rollback";
     /** Written on a disk or snapshot file: make a disk of that name, a clone of it. */
     public static final String XATTR_CLONE = "user.ramdiskfs.clone";
+    /** Written on a disk: save it to the image at that absolute path (empty: its persist image); see {@link ImageJobs}. */
+    public static final String XATTR_SAVE = "user.ramdiskfs.save";
+    /** How far the last save of a disk got. */
+    public static final String XATTR_SAVE_STATUS = "user.ramdiskfs.save_status";
+    /** Written on a memdiff disk (any value): commit its RAM layers into its base image. */
+    public static final String XATTR_COMMIT = "user.ramdiskfs.commit";
     private static final List<String> XATTRS = List.of(XATTR_LAYERS, XATTR_COMMITTED, XATTR_SECTOR_SIZE, XATTR_SNAPSHOTS);
     private static final List<String> SNAPSHOT_XATTRS = List.of(XATTR_LAYERS, XATTR_COMMITTED, XATTR_SECTOR_SIZE);
     private static final int O_WRONLY_OR_RDWR = 3;
@@ -60,6 +66,7 @@ public final class DiskDirectory {
     private final SnapshotTable snapshots = new SnapshotTable();
     /** Handles open in passthrough mode ({@link #markPassthrough}). */
     private final java.util.Set<Long> passthroughHandles = ConcurrentHashMap.newKeySet();
+    private final ImageJobs images = new ImageJobs(this);
     private final DiskFactory factory;
     private final MemoryBudget budget;
     private final boolean readOnly;
@@ -87,6 +94,11 @@ public final class DiskDirectory {
      */
     public static long wallClockNanos() {
         return System.currentTimeMillis() * 1_000_000L;
+    }
+
+    /** Saves and commits (SPEC section 7). */
+    public ImageJobs images() {
+        return images;
     }
 
     public boolean isReadOnly() {
@@ -377,7 +389,8 @@ public final class DiskDirectory {
         }
         int ss = disk.sectorSize();
         long first = offset / ss;
-        if (disk.fallsThroughTo(first, (end + ss - 1) / ss - first) instanceof FileLayer image) {
+        // A base replaced by a commit is still read through this layer's descriptor, never by its path.
+        if (disk.fallsThroughTo(first, (end + ss - 1) / ss - first) instanceof FileLayer image && image.pathIsCurrent()) {
             // The caller reads the image itself (libfuse splices it): counted here, where the
             // read is decided, so its latency leaves out the splice.
             f.io().reads().record(end - offset, start);
@@ -781,10 +794,15 @@ public final class DiskDirectory {
             }
             case XATTR_ROLLBACK -> rollback(path, value);
             case XATTR_CLONE -> cloneTo(path, value, uid, gid);
+            case XATTR_SAVE -> images.startSave(path, value);
+            case XATTR_COMMIT -> {
+                checkWritableMount("commit " + path);
+                images.commit(path);
+            }
             default -> {
                 if (name.startsWith(XATTR_PREFIX)) {
                     throw new FsException(Errno.EPERM, "attribute " + name + " cannot be set (only " + XATTR_SNAPSHOT + ", "
-                            + XATTR_ROLLBACK + " and " + XATTR_CLONE + " can)");
+                            + XATTR_ROLLBACK + ", " + XATTR_CLONE + ", " + XATTR_SAVE + " and " + XATTR_COMMIT + " can)");
                 }
                 throw new FsException(Errno.EOPNOTSUPP, "only user.ramdiskfs.* attributes exist here, not " + name);
             }
@@ -896,18 +914,21 @@ public final class DiskDirectory {
             case XATTR_COMMITTED -> Long.toString(d.committedBytes());
             case XATTR_SECTOR_SIZE -> Integer.toString(d.sectorSize());
             case XATTR_SNAPSHOTS -> snapshotsOf(path);
+            case XATTR_SAVE_STATUS -> images.status(path);
             default -> throw new FsException(Errno.ENODATA, "no attribute " + name + " on " + path);
         };
         return value.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String describeLayers(LayeredDisk d) {
+    static String describeLayers(LayeredDisk d) {
         StringBuilder sb = new StringBuilder();
-        for (LayerIo l : d.layers()) {
+        List<LayerIo> layers = d.layers();
+        for (int i = 0; i < layers.size(); i++) {
+            LayerIo l = layers.get(i);
             if (sb.length() > 0) {
                 sb.append(" over ");
             }
-            sb.append(l.kind());
+            sb.append(l.kind()).append(d.roleOf(i));
             if (!"ram".equals(l.kind())) {
                 sb.append(':').append(l.description());
             }

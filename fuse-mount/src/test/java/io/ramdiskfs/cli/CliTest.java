@@ -312,8 +312,8 @@ class CliTest {
         assertUsageErrorFresh("--disk '..=1G': disk name '..' is reserved", "-d", "..=1G");
         String longName = "x".repeat(300);
         assertUsageErrorFresh("--disk '" + longName + "=1G': disk name of 300 bytes is longer than 255", "-d", longName + "=1G");
-        assertUsageErrorFresh("--disk 'disk0': expected NAME=SIZE or NAME=memdiff:IMAGE", "-d", "disk0");
-        assertUsageErrorFresh("--disk '': expected NAME=SIZE or NAME=memdiff:IMAGE", "--disk=");
+        assertUsageErrorFresh("--disk 'disk0': expected NAME=SIZE or NAME=ROLE:IMAGE (memdiff, load, persist, cache, writethrough)", "-d", "disk0");
+        assertUsageErrorFresh("--disk '': expected NAME=SIZE or NAME=ROLE:IMAGE (memdiff, load, persist, cache, writethrough)", "--disk=");
     }
 
     @Test

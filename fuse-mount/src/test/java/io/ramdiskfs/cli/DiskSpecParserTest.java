@@ -111,8 +111,8 @@ class DiskSpecParserTest {
 
     @Test
     void missingEquals() {
-        assertEquals("--disk 'disk0': expected NAME=SIZE or NAME=memdiff:IMAGE", rejection("disk0"));
-        assertEquals("--disk '': expected NAME=SIZE or NAME=memdiff:IMAGE", rejection(""));
+        assertEquals("--disk 'disk0': expected NAME=SIZE or NAME=ROLE:IMAGE (memdiff, load, persist, cache, writethrough)", rejection("disk0"));
+        assertEquals("--disk '': expected NAME=SIZE or NAME=ROLE:IMAGE (memdiff, load, persist, cache, writethrough)", rejection(""));
     }
 
     @Test
@@ -161,7 +161,7 @@ class DiskSpecParserTest {
     @Test
     void unknownFlagOnMemdiff() throws IOException {
         image("base.raw", 4096);
-        assertEquals("--disk 'vm=memdiff:base.raw,rw': unknown flag 'rw' (the flags are 'ro' and 'passthrough')", rejection("vm=memdiff:base.raw,rw"));
+        assertEquals("--disk 'vm=memdiff:base.raw,rw': unknown flag 'rw' (the only flag is 'ro')", rejection("vm=memdiff:base.raw,rw"));
     }
 
     @Test
@@ -203,7 +203,7 @@ class DiskSpecParserTest {
     void memdiffOverANonRegularFile() {
         Path devNull = Path.of("/dev/null");
         assumeTrue(Files.exists(devNull));
-        assertEquals("--disk 'vm=memdiff:/dev/null': image /dev/null is not a regular file", rejection("vm=memdiff:/dev/null"));
+        assertEquals("--disk 'vm=memdiff:/dev/null': image /dev/null is neither a regular file nor a block device", rejection("vm=memdiff:/dev/null"));
     }
 
     @Test

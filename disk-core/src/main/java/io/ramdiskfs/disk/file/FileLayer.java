@@ -7,6 +7,7 @@ import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.disk.ReadVector;
 import io.ramdiskfs.disk.SectorMarker;
 import io.ramdiskfs.disk.SectorRange;
+import io.ramdiskfs.disk.SectorRun;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -18,7 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A read-only raw image file as a layer: every sector is present. A read is one positional read
+ * A raw image as a layer: a regular file or a block device (its size from the device); every
+ * sector is present. Read-only, except under a {@code writethrough:} disk, which opens it
+ * read-write and writes every acknowledged write into it. SEEK_DATA / SEEK_HOLE come from the
+ * image's own holes ({@link ImageHoles}; a device, or a layer opened without a finder, claims
+ * data everywhere). A read is one positional read
  * ({@code pread}) from the page cache straight into the caller's memory, through a per-thread
  * buffer view, so it allocates nothing and copies once.
  *
@@ -32,14 +37,20 @@ public final class FileLayer implements LayerIo {
     private final int sectorSize;
     private final int sectorShift;
     private final long sectorCount;
+    private final boolean writable;
+    private final ImageHoles holes;
+    /** Set once a commit renamed a new image over {@link #path}: the path no longer opens this image. */
+    private volatile boolean replaced;
     private volatile FileChannel channel;
     private volatile boolean closed;
     /** Mapped on the first read in place; null before, or when the mapping failed. */
     private volatile ImageMapping mapping;
     private boolean mappingFailed;
 
-    private FileLayer(Path path, int sectorSize, long size, FileChannel channel) {
+    private FileLayer(Path path, int sectorSize, long size, FileChannel channel, boolean writable, ImageHoles holes) {
         this.path = path;
+        this.writable = writable;
+        this.holes = holes;
         this.sectorSize = sectorSize;
         this.sectorShift = Integer.numberOfTrailingZeros(sectorSize);
         this.sectorCount = size / sectorSize;
@@ -53,6 +64,14 @@ public final class FileLayer implements LayerIo {
      *     a multiple of the sector size, too large, or unreadable; the message names the path
      */
     public static FileLayer open(Path path, int sectorSize) {
+        return open(path, sectorSize, false, ImageHoles.ALL_DATA);
+    }
+
+    /**
+     * Opens an image, read-write when {@code writable} (for write-through), with its holes from
+     * {@code finder}.
+     */
+    public static FileLayer open(Path path, int sectorSize, boolean writable, ImageHoles.Finder finder) {
         if (!SectorRange.isValidSectorSize(sectorSize)) {
             throw new IllegalArgumentException("sector size " + sectorSize + " is not a power of two in [512, "
                     + SectorRange.MAX_SECTOR_SIZE + "]");
@@ -60,12 +79,13 @@ public final class FileLayer implements LayerIo {
         if (!Files.exists(path)) {
             throw new IllegalArgumentException("image " + path + " does not exist");
         }
-        if (!Files.isRegularFile(path)) {
-            throw new IllegalArgumentException("image " + path + " is not a regular file");
+        if (!Files.isRegularFile(path) && !isBlockDevice(path)) {
+            throw new IllegalArgumentException("image " + path + " is neither a regular file nor a block device");
         }
         FileChannel ch;
         try {
-            ch = FileChannel.open(path, StandardOpenOption.READ);
+            ch = writable ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    : FileChannel.open(path, StandardOpenOption.READ);
         } catch (IOException e) {
             throw new IllegalArgumentException("image " + path + " cannot be read: " + e.getMessage(), e);
         }
@@ -82,7 +102,14 @@ public final class FileLayer implements LayerIo {
                 throw new IllegalArgumentException("image " + path + " size " + size + " exceeds "
                         + SectorRange.MAX_DISK_BYTES + " bytes");
             }
-            return new FileLayer(path, sectorSize, size, ch);
+            ImageHoles holes;
+            try {
+                holes = isBlockDevice(path) ? ImageHoles.allData(path, size) : finder.open(path, size);
+            } catch (IOException | RuntimeException | LinkageError e) {
+                log.debug("image {}: no SEEK_DATA ({}); it claims data everywhere", path, e.toString());
+                holes = ImageHoles.allData(path, size);
+            }
+            return new FileLayer(path, sectorSize, size, ch, writable, holes);
         } catch (IOException | RuntimeException e) {
             try {
                 ch.close();
@@ -98,6 +125,28 @@ public final class FileLayer implements LayerIo {
 
     public Path path() {
         return path;
+    }
+
+    /** True for a block device (a local disk, an NBD or RBD device): sized by the device. */
+    public static boolean isBlockDevice(Path path) {
+        try {
+            return ((Integer) Files.getAttribute(path, "unix:mode") & 0170000) == 0060000;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * False once a commit has renamed a new image over {@link #path}: this layer still reads the
+     * old image through its open descriptor, but opening the path would find the new one.
+     */
+    public boolean pathIsCurrent() {
+        return !replaced;
+    }
+
+    /** A commit renamed a new image over this one's path; see {@link #pathIsCurrent}. */
+    public void markReplaced() {
+        replaced = true;
     }
 
     @Override
@@ -122,7 +171,7 @@ public final class FileLayer implements LayerIo {
 
     @Override
     public boolean isReadOnly() {
-        return true;
+        return !writable;
     }
 
     @Override
@@ -165,29 +214,105 @@ public final class FileLayer implements LayerIo {
             return ch;
         }
         synchronized (this) {
-            if (closed) {
+            if (closed || (replaced && !channel.isOpen())) {
+                // Replaced: the path now opens the committed image, not this one; fail rather than read it.
                 throw new ClosedChannelException();
             }
             if (!channel.isOpen()) {
-                channel = FileChannel.open(path, StandardOpenOption.READ);
+                channel = writable ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                        : FileChannel.open(path, StandardOpenOption.READ);
             }
             return channel;
         }
     }
 
+    /**
+     * Write-through only: one positional write ({@code pwrite}) into the image. Once it returns
+     * the data is in the kernel's page cache, so it survives a kill -9 of this process; a
+     * {@code fua} write (and {@link #flush}) also forces it to the device, which survives power loss.
+     */
     @Override
     public void write(Object base, long offset, long sector, int count, boolean fua) throws DiskException {
-        throw new DiskException(DiskError.READ_ONLY, "image " + path + " is read-only");
+        checkWritable();
+        SectorRange.check(sector, count, sectorCount);
+        long pos = sector << sectorShift;
+        int length = count << sectorShift;
+        ByteBuffer src = base == null
+                ? NativeMemory.view(offset, length)
+                : ByteBuffer.wrap((byte[]) base, (int) (offset - NativeMemory.BYTE_ARRAY_BASE), length);
+        int start = src.position();
+        try {
+            while (src.hasRemaining()) {
+                channel().write(src, pos + src.position() - start);
+            }
+            if (fua) {
+                channel().force(false);
+            }
+        } catch (IOException e) {
+            throw new DiskException(DiskError.IO, "image " + path + " could not be written at byte " + pos + ": " + e, e);
+        }
     }
 
+    /** Write-through only: zeros written over the range (Java cannot punch a hole). */
     @Override
     public void unmap(long sector, long count, long zeroBelowFrom) throws DiskException {
-        throw new DiskException(DiskError.READ_ONLY, "image " + path + " is read-only");
+        checkWritable();
+        SectorRange.check(sector, count, sectorCount);
+        int piece = 1 << 20;
+        ByteBuffer zeros = ByteBuffer.allocateDirect(piece);
+        long pos = sector << sectorShift;
+        long end = (sector + count) << sectorShift;
+        try {
+            while (pos < end) {
+                zeros.clear().limit((int) Math.min(piece, end - pos));
+                pos += channel().write(zeros, pos);
+            }
+        } catch (IOException e) {
+            throw new DiskException(DiskError.IO, "image " + path + " could not be zeroed at byte " + pos + ": " + e, e);
+        } finally {
+            NativeMemory.release(zeros);
+        }
+    }
+
+    private void checkWritable() throws DiskException {
+        if (!writable) {
+            throw new DiskException(DiskError.READ_ONLY, "image " + path + " is read-only");
+        }
     }
 
     @Override
-    public void flush() {
-        // Read-only: there is nothing to make durable.
+    public void flush() throws DiskException {
+        if (!writable) {
+            return; // nothing to make durable
+        }
+        try {
+            channel().force(false);
+        } catch (IOException e) {
+            throw new DiskException(DiskError.IO, "image " + path + " could not be flushed: " + e, e);
+        }
+    }
+
+    /**
+     * Data or a hole, from the image's own SEEK_DATA / SEEK_HOLE: a sector is data when any of its
+     * bytes is (holes are whole file-system blocks, so this rounds outwards only for odd layouts).
+     */
+    @Override
+    public SectorRun run(long sector, long limit, SectorRun out) {
+        long pos = sector << sectorShift;
+        try {
+            long data = holes.nextData(pos);
+            if (data < 0 || (data >> sectorShift) >= limit) {
+                return out.set(SectorRun.ZERO, limit);
+            }
+            if ((data >> sectorShift) > sector) {
+                return out.set(SectorRun.ZERO, data >> sectorShift);
+            }
+            long hole = holes.nextHole(pos);
+            long end = (hole + sectorSize - 1) >> sectorShift;
+            return out.set(SectorRun.DATA, Math.max(sector + 1, Math.min(limit, end)));
+        } catch (IOException | RuntimeException e) {
+            return out.set(SectorRun.DATA, limit);
+        }
     }
 
     /**
@@ -196,6 +321,9 @@ public final class FileLayer implements LayerIo {
      */
     @Override
     public ReadVector.Below inPlace() {
+        if (writable) {
+            return null; // its bytes change: never hand them out as stable runs
+        }
         ImageMapping m = mapping;
         if (m != null) {
             return m;
@@ -237,10 +365,12 @@ public final class FileLayer implements LayerIo {
             mapping.unmap();
             mapping = null;
         }
+        holes.close();
         try {
             channel.close();
-        } catch (IOException ignored) {
-            // Read-only: nothing can be lost by a failed close.
+        } catch (IOException e) {
+            // Read-only: nothing can be lost. Write-through: every write was acknowledged by a pwrite.
+            log.debug("closing image {}: {}", path, e.toString());
         }
     }
 }

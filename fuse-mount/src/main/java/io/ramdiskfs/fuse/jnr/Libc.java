@@ -55,6 +55,13 @@ public interface Libc {
 
     int close(int fd);
 
+    int SEEK_DATA = 3;
+    int SEEK_HOLE = 4;
+
+    @SaveError
+    @off_t
+    long lseek(int fd, @off_t long offset, int whence);
+
     @SaveError
     @ssize_t
     long writev(int fd, @intptr_t long iov, int count);

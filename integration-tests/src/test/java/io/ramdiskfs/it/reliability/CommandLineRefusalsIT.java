@@ -79,7 +79,7 @@ class CommandLineRefusalsIT {
     void memdiffOverAFifo() {
         Path fifo = disks.testDir().resolve("fifo.raw");
         Cmd.ok("mkfifo", fifo.toString());
-        assertRefused(memdiff(fifo), fifo + " is not a regular file");
+        assertRefused(memdiff(fifo), fifo + " is neither a regular file nor a block device");
     }
 
     @Test

@@ -1,0 +1,205 @@
+package io.ramdiskfs.disk.image;
+
+import io.ramdiskfs.disk.DiskException;
+import io.ramdiskfs.disk.LayeredDisk;
+import io.ramdiskfs.disk.NativeMemory;
+import io.ramdiskfs.disk.file.FileLayer;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a disk's content to a sparse raw image so that the image is always either the old file or
+ * the complete new one: the data goes to a temporary file beside IMAGE
+ * ({@code .IMAGE.ramdiskfs-tmp-PID-N}, same directory, so the rename cannot cross file systems),
+ * holes are skipped (SEEK_DATA / SEEK_HOLE on the source, and 64 KiB blocks of zeros), the file is
+ * sized with {@code ftruncate}, fsynced, renamed over IMAGE, and the directory fsynced.
+ *
+ * <p><b>Crash guarantee.</b> {@code kill -9} (or power loss) at any moment leaves IMAGE as it was
+ * or as the complete new image, never torn, never shadowed: the temporary file has another name.
+ * At worst a temporary file is left behind; the next save to the same IMAGE deletes those whose
+ * process is gone.
+ *
+ * <p>The source should not change while it is read: pass a snapshot ({@link LayeredDisk#snapshot}),
+ * which fixes the instant the image shows while the disk goes on serving writes.
+ */
+public final class ImageWriter {
+    private static final Logger log = LoggerFactory.getLogger(ImageWriter.class);
+    static final String TEMP_MARK = ".ramdiskfs-tmp-";
+    private static final int PIECE = 1 << 20;
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+
+    private ImageWriter() {}
+
+    /** Saves {@code source} to {@code image}; returns the bytes of data written. */
+    public static long save(LayeredDisk source, Path image, Progress progress) throws ImageFailure {
+        Path tmp = writeTemp(source, image, progress);
+        publish(tmp, image);
+        return dataBytes(source);
+    }
+
+    /**
+     * Writes {@code source} into a new temporary file beside {@code image} and fsyncs it; IMAGE is
+     * not touched. The caller {@link #publish}es or {@link #discard}s it.
+     */
+    public static Path writeTemp(LayeredDisk source, Path image, Progress progress) throws ImageFailure {
+        image = image.toAbsolutePath().normalize();
+        checkDestination(image);
+        removeStaleTemps(image);
+        Path tmp = image.resolveSibling("." + image.getFileName() + TEMP_MARK + ProcessHandle.current().pid() + "-"
+                + SEQUENCE.incrementAndGet());
+        long total = dataBytes(source);
+        long done = 0;
+        long pos = 0;
+        ByteBuffer buffer = ByteBuffer.allocateDirect(PIECE);
+        try (RandomAccessFile file = new RandomAccessFile(createNew(tmp, image).toFile(), "rw")) {
+            FileChannel out = file.getChannel();
+            int ss = source.sectorSize();
+            progress.update(0, total);
+            long data;
+            while ((data = source.seekData(pos)) >= 0) {
+                long hole = source.seekHole(data);
+                for (long at = data; at < hole; ) {
+                    int n = (int) Math.min(PIECE, hole - at);
+                    buffer.clear().limit(n);
+                    source.read(buffer, at / ss);
+                    long base = at;
+                    SparseRuns.forEach(buffer, n, (from, to) -> writeFully(out, buffer.slice(from, to - from), base + from));
+                    at += n;
+                    done += n;
+                    progress.update(done, total);
+                }
+                pos = hole;
+            }
+            file.setLength(source.sizeBytes()); // ftruncate: the tail is a hole, and so is any hole skipped above
+            out.force(true);
+        } catch (IOException | DiskException | RuntimeException e) {
+            discard(tmp);
+            throw new ImageFailure(reasonWriting(e, tmp, image), e);
+        } finally {
+            NativeMemory.release(buffer);
+        }
+        return tmp;
+    }
+
+    /** Renames {@code tmp} over {@code image} and fsyncs the directory: the new image is in place and durable. */
+    public static void publish(Path tmp, Path image) throws ImageFailure {
+        image = image.toAbsolutePath().normalize();
+        try {
+            Files.move(tmp, image, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            discard(tmp);
+            throw new ImageFailure("cannot rename " + tmp + " over " + image + ": " + ImageFailure.reason(e)
+                    + " (" + image.getFileName() + " is unchanged)", e);
+        }
+        syncDirectory(image.getParent());
+    }
+
+    /** Deletes a temporary file that will not be published. */
+    public static void discard(Path tmp) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+            log.warn("could not delete the temporary file {}: {}", tmp, e.toString());
+        }
+    }
+
+    /** Makes a rename in {@code dir} durable. A failure is logged: the rename itself is done. */
+    public static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            log.warn("could not fsync directory {}: {}", dir, e.toString());
+        }
+    }
+
+    /** Bytes of data (not holes) the disk shows now. */
+    static long dataBytes(LayeredDisk source) {
+        long total = 0;
+        long pos = 0;
+        long data;
+        while ((data = source.seekData(pos)) >= 0) {
+            long hole = source.seekHole(data);
+            total += hole - data;
+            pos = hole;
+        }
+        return total;
+    }
+
+    private static void checkDestination(Path image) throws ImageFailure {
+        Path dir = image.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new ImageFailure("cannot save to " + image + ": directory " + dir + " does not exist", null);
+        }
+        if (Files.isDirectory(image)) {
+            throw new ImageFailure("cannot save to " + image + ": it is a directory", null);
+        }
+        if (FileLayer.isBlockDevice(image)) {
+            throw new ImageFailure("cannot save to " + image + ": it is a block device, and a save writes a new file and"
+                    + " renames it over IMAGE (copy a saved file onto the device with dd instead)", null);
+        }
+    }
+
+    /** Creates {@code tmp}, with the permissions of the image it will replace when there is one. */
+    private static Path createNew(Path tmp, Path image) throws IOException {
+        Files.createFile(tmp);
+        try {
+            if (Files.isRegularFile(image)) {
+                Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(image));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            log.debug("cannot copy the permissions of {}: {}", image, e.toString());
+        }
+        return tmp;
+    }
+
+    private static void writeFully(FileChannel out, ByteBuffer src, long position) throws IOException {
+        long at = position;
+        while (src.hasRemaining()) {
+            at += out.write(src, at);
+        }
+    }
+
+    private static String reasonWriting(Throwable e, Path tmp, Path image) {
+        String why = ImageFailure.reason(e);
+        if (why.contains("No space left")) {
+            why = "no space left on device";
+        }
+        return why + " writing " + tmp + " (" + image.getFileName() + " is unchanged)";
+    }
+
+    /**
+     * Deletes temporary files of earlier saves to {@code image} whose process is gone (killed
+     * mid-save). Those of a live process (a save in progress) are left alone.
+     */
+    static void removeStaleTemps(Path image) {
+        String prefix = "." + image.getFileName() + TEMP_MARK;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(image.getParent(), p -> p.getFileName().toString().startsWith(prefix))) {
+            for (Path p : s) {
+                String rest = p.getFileName().toString().substring(prefix.length());
+                int dash = rest.indexOf('-');
+                try {
+                    long pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
+                    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                        continue;
+                    }
+                } catch (NumberFormatException e) {
+                    continue; // not ours
+                }
+                log.info("deleting {}, left by a save that did not finish", p);
+                discard(p);
+            }
+        } catch (IOException e) {
+            log.debug("cannot look for stale temporary files of {}: {}", image, e.toString());
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package io.ramdiskfs.fs;
+
+import io.ramdiskfs.disk.DiskError;
+import io.ramdiskfs.disk.DiskException;
+import io.ramdiskfs.disk.LayerIo;
+import io.ramdiskfs.disk.LayeredDisk;
+import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.file.ImageHoles;
+import io.ramdiskfs.disk.image.ImageFailure;
+import io.ramdiskfs.disk.image.ImageWriter;
+import io.ramdiskfs.disk.image.Progress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Saves and commits of a mount's disks (SPEC section 7), started through the mount itself:
+ *
+ * <ul>
+ *   <li>{@code setfattr -n user.ramdiskfs.save -v IMAGE DISK} snapshots DISK (the instant the
+ *       image will show) and returns; the image is written in the background from the snapshot,
+ *       which is dropped when done. An empty value saves to the disk's {@code persist:} image.
+ *       {@code user.ramdiskfs.save_status} tells how far the last save got: {@code ID running DONE
+ *       TOTAL}, {@code ID done DONE TOTAL} or {@code ID failed REASON}. {@code ramdiskfs save}
+ *       does both. Asynchronous because setxattr holds the disk's inode lock in the kernel, which
+ *       would stop every writer of the disk for the length of the save.
+ *   <li>{@code setfattr -n user.ramdiskfs.commit -v 1 DISK} (memdiff disks): writes base + RAM
+ *       layers to a new image beside the base, renames it over the base and puts the disk on an
+ *       empty RAM layer over it; returns when done. EBUSY while the disk is open for writing.
+ * </ul>
+ *
+ * Crash guarantees are {@link ImageWriter}'s: the image (or base) is the old or the complete new
+ * file. A save or commit that fails leaves it so, and the disk serving.
+ */
+public final class ImageJobs {
+    private static final Logger log = LoggerFactory.getLogger(ImageJobs.class);
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final DiskDirectory directory;
+    private final Map<DiskFile, Path> persistImages = new ConcurrentHashMap<>();
+    private final Map<DiskFile, Job> jobs = new ConcurrentHashMap<>();
+    private volatile ImageHoles.Finder holes = ImageHoles.ALL_DATA;
+
+    ImageJobs(DiskDirectory directory) {
+        this.directory = directory;
+    }
+
+    /** How images' holes are found (the mount's libc binding); data everywhere until set. */
+    public void holes(ImageHoles.Finder finder) {
+        this.holes = finder;
+    }
+
+    /** {@code disk} is a {@code persist:} disk saved to {@code image}: a save without an image goes there. */
+    public void persist(DiskFile disk, Path image) {
+        persistImages.put(disk, image);
+    }
+
+    /** One save of one disk, as {@code user.ramdiskfs.save_status} reports it. */
+    private static final class Job {
+        final long id = IDS.incrementAndGet();
+        volatile long done;
+        volatile long total;
+        volatile String failure;
+        volatile boolean finished;
+
+        String status() {
+            if (failure != null) {
+                return id + " failed " + failure;
+            }
+            return id + (finished ? " done " : " running ") + done + " " + total;
+        }
+    }
+
+    // ------------------------------------------------------------------ save
+
+    /** {@code user.ramdiskfs.save}: snapshots now and saves in the background. */
+    void startSave(String path, String value) throws FsException, DiskException {
+        DiskFile f = diskAt(path);
+        Path image = destination(f, value);
+        Job job = new Job();
+        LayeredDisk snapshot;
+        synchronized (this) {
+            Job running = jobs.get(f);
+            if (running != null && !running.finished) {
+                throw new FsException(Errno.EBUSY, "a save of " + path + " is running already (" + running.status() + ")");
+            }
+            snapshot = snapshotOf(f, path);
+            jobs.put(f, job);
+        }
+        Thread t = new Thread(() -> runSave(job, snapshot, image, path), "ramdiskfs-save" + path.replace('/', '-'));
+        t.setDaemon(false); // a save under way finishes even if everything else is done
+        t.start();
+    }
+
+    private void runSave(Job job, LayeredDisk snapshot, Path image, String path) {
+        long start = System.nanoTime();
+        try {
+            ImageWriter.save(snapshot, image, (done, total) -> {
+                job.done = done;
+                job.total = total;
+            });
+            log.info("saved {} to {} ({} MiB of data in {} ms)", path, image, job.done >> 20, (System.nanoTime() - start) / 1_000_000);
+        } catch (ImageFailure | RuntimeException e) {
+            job.failure = e.getMessage();
+            log.error("save of {} to {} failed: {}", path, image, e.getMessage());
+        } finally {
+            snapshot.close();
+            synchronized (this) {
+                job.finished = true;
+                notifyAll();
+            }
+        }
+    }
+
+    /** {@code user.ramdiskfs.save_status} of the disk at {@code path}; ENODATA when it was never saved this way. */
+    String status(String path) throws FsException {
+        Job j = jobs.get(directory.lookup(path));
+        if (j == null) {
+            throw new FsException(Errno.ENODATA, "no save of " + path + " was started");
+        }
+        return j.status();
+    }
+
+    /**
+     * Saves the disk now, in the caller's thread (the embedded API, persist disks at a stop and
+     * every --save-interval). Returns the data bytes written.
+     */
+    public long saveNow(DiskFile f, Path image, String name, Progress progress) throws FsException, DiskException, ImageFailure {
+        LayeredDisk snapshot = snapshotOf(f, name);
+        try {
+            return ImageWriter.save(snapshot, image, progress);
+        } finally {
+            snapshot.close();
+        }
+    }
+
+    /** The persist image of {@code f}, or null. */
+    public Path persistImage(DiskFile f) {
+        return persistImages.get(f);
+    }
+
+    /** Disks with a persist image, and where. */
+    public Map<DiskFile, Path> persisted() {
+        return Map.copyOf(persistImages);
+    }
+
+    /** Waits until no background save is running (before a stop saves persist disks). */
+    public synchronized void awaitIdle() throws InterruptedException {
+        while (jobs.values().stream().anyMatch(j -> !j.finished)) {
+            wait(1000);
+        }
+    }
+
+    private LayeredDisk snapshotOf(DiskFile f, String path) throws FsException, DiskException {
+        try {
+            return f.disk().snapshot();
+        } catch (DiskException e) {
+            if (e.error() == DiskError.UNSUPPORTED) {
+                throw new FsException(Errno.EOPNOTSUPP, path + " cannot be saved at one instant: " + e.getMessage()
+                        + " (cache: and writethrough: disks take no snapshots; copy the image instead)");
+            }
+            throw e;
+        }
+    }
+
+    private Path destination(DiskFile f, String value) throws FsException {
+        if (value == null || value.isEmpty()) {
+            Path p = persistImages.get(f);
+            if (p == null) {
+                throw new FsException(Errno.EINVAL, "no IMAGE given, and the disk is not a persist: disk");
+            }
+            return p;
+        }
+        Path image = Path.of(value);
+        if (!image.isAbsolute()) {
+            throw new FsException(Errno.EINVAL, "the image path must be absolute: " + value);
+        }
+        Path dir = image.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new FsException(Errno.ENOENT, "directory " + dir + " does not exist");
+        }
+        if (Files.isDirectory(image)) {
+            throw new FsException(Errno.EISDIR, image + " is a directory");
+        }
+        if (FileLayer.isBlockDevice(image)) {
+            throw new FsException(Errno.EINVAL, image + " is a block device; a save writes a new file and renames it over IMAGE");
+        }
+        return image;
+    }
+
+    private DiskFile diskAt(String path) throws FsException {
+        FsPath p = FsPath.parse(path);
+        if (p.kind() != FsPath.Kind.DISK) {
+            throw new FsException(Errno.EINVAL, "only a disk can be saved or committed, not " + path);
+        }
+        return directory.lookup(path);
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    /**
+     * {@code user.ramdiskfs.commit}: a memdiff disk's base + RAM layers become its new base.
+     *
+     * <p><b>Crash guarantee.</b> {@code kill -9} at any moment leaves the base file as the old or
+     * the complete new image (the new one is written beside it and renamed over it; the old one is
+     * never written). What the RAM layers held is lost with the process either way, as always.
+     */
+    public void commit(String path) throws FsException, DiskException {
+        DiskFile f = diskAt(path);
+        LayeredDisk snapshot;
+        FileLayer base;
+        synchronized (directory) {
+            if (f.writers() > 0) {
+                throw new FsException(Errno.EBUSY, "disk " + path + " is open for writing (" + f.writers()
+                        + " handles: a VM or a loop device?); stop the writer first");
+            }
+            if (f.disk().isReadOnly()) {
+                throw new FsException(Errno.EROFS, "disk " + path + " is read-only");
+            }
+            List<LayerIo> layers = f.disk().layers();
+            if (layers.size() < 2 || !(layers.get(layers.size() - 1) instanceof FileLayer image) || !image.isReadOnly()) {
+                throw new FsException(Errno.EOPNOTSUPP, "only a memdiff: disk can be committed; " + path + " is "
+                        + DiskDirectory.describeLayers(f.disk()));
+            }
+            if (FileLayer.isBlockDevice(image.path())) {
+                throw new FsException(Errno.EOPNOTSUPP, "the base " + image.path() + " is a block device: a commit writes a new"
+                        + " image beside the base and renames it over it, which a device cannot be");
+            }
+            base = image;
+            snapshot = snapshotOf(f, path);
+        }
+        long start = System.nanoTime();
+        try {
+            Path tmp = ImageWriter.writeTemp(snapshot, base.path(), Progress.NONE);
+            int ss = f.disk().sectorSize();
+            boolean done;
+            try {
+                done = f.disk().replaceBase(snapshot, () -> {
+                    ImageWriter.publish(tmp, base.path());
+                    base.markReplaced();
+                    try {
+                        return FileLayer.open(base.path(), ss, false, holes);
+                    } catch (IllegalArgumentException e) {
+                        throw new IOException(e.getMessage(), e);
+                    }
+                });
+            } catch (IOException e) {
+                ImageWriter.discard(tmp);
+                throw e;
+            }
+            if (!done) {
+                ImageWriter.discard(tmp);
+                throw new FsException(Errno.EBUSY, "disk " + path + " changed during the commit; " + base.path()
+                        + " is unchanged; stop what writes to it and commit again");
+            }
+            log.info("committed {} into {} in {} ms", path, base.path(), (System.nanoTime() - start) / 1_000_000);
+        } catch (IOException e) {
+            log.error("commit of {} failed: {}", path, e.getMessage());
+            throw new FsException(errnoOf(e), "commit of " + path + " failed: " + e.getMessage());
+        } finally {
+            snapshot.close();
+        }
+    }
+
+    private static Errno errnoOf(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("no space left") || m.contains("No space left") ? Errno.ENOSPC : Errno.EIO;
+    }
+}
