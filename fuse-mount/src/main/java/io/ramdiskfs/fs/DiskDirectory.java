@@ -757,6 +757,21 @@ public final class DiskDirectory {
         }
     }
 
+    /**
+     * A clone by attribute creates a disk in the root, but the kernel sees only a setxattr on the
+     * source (for which it checks write permission on the source, under {@code default_permissions})
+     * and never the create. So the check it makes before {@code create} or {@code cp} is made
+     * here: write permission on the root, as {@link #directory} reports it (owner and group 0).
+     * Without it, the owner of one disk on an {@code allow_other} mount could add disks.
+     */
+    private void checkMayCreateDisk(int uid, int gid, String name) throws FsException {
+        int mode = 0755; // a read-only mount's 0555 refuses everyone: cloneTo says EROFS
+        boolean may = readOnly || uid == 0 || (gid == 0 ? (mode & 0020) != 0 : (mode & 0002) != 0);
+        if (!may) {
+            throw new FsException(Errno.EACCES, "user " + uid + " may not create disk " + name + " in the mount root");
+        }
+    }
+
     /** The snapshots that hold the disk at {@code path}, oldest first, space-separated. */
     private synchronized String snapshotsOf(String path) throws FsException {
         FsPath p = FsPath.parse(path);
@@ -780,7 +795,10 @@ public final class DiskDirectory {
                 }
             }
             case XATTR_ROLLBACK -> rollback(path, value);
-            case XATTR_CLONE -> cloneTo(path, value, uid, gid);
+            case XATTR_CLONE -> {
+                checkMayCreateDisk(uid, gid, value);
+                cloneTo(path, value, uid, gid);
+            }
             default -> {
                 if (name.startsWith(XATTR_PREFIX)) {
                     throw new FsException(Errno.EPERM, "attribute " + name + " cannot be set (only " + XATTR_SNAPSHOT + ", "
