@@ -844,7 +844,17 @@ public final class DiskDirectory {
             if (got <= 0) {
                 return done;
             }
-            out.disk().bytes().write(offOut + done, null, buffer.address, got);
+            try {
+                out.disk().bytes().write(offOut + done, null, buffer.address, got);
+            } catch (DiskException e) {
+                if (done == 0) {
+                    throw e;
+                }
+                // Pieces are written already: say how many bytes, as a short write does, rather
+                // than an error over a destination that changed. The caller's next call gets it.
+                out.touchContent(clock.getAsLong());
+                return done;
+            }
             done += got;
             if (done == n) {
                 break;
