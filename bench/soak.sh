@@ -10,13 +10,19 @@
 # and keeps a byte-exact model of both in memory. It runs random operations until the time is up:
 # buffered writes at any offset and length (growing the disk past its end), O_DIRECT writes and
 # reads, buffered reads (also across and past the end), punch-hole and zero-range, truncate down
-# and up (own disk only), a truncate to an odd size that must fail with EINVAL, fsync. Every
+# and up (own disk only), a truncate to an odd size that must fail with EINVAL, fsync; and the
+# snapshot lifecycle of its own disk: snapshots by attribute (the model copied), reads of a
+# snapshot file checked against that copy, rollback (first refused with EBUSY while the worker
+# holds the disk open, then done with its handles closed: the model becomes the copy), clones of
+# a snapshot checked and deleted, snapshots deleted. The observer also takes group snapshots
+# (mkdir .snap/gN), reads the shared disk's whole and deletes them. Every
 # read is compared with the model; every ~2000 operations, and at the end, the SHA-256 of each
 # whole disk is compared with the model's. A mismatch is reported with disk, offset, expected and
 # found byte. Meanwhile one more process reads df and the xattrs, and the main process prints
 # progress (operations, ramdiskfs RSS, df used) every minute.
 #
-# At the end, at rest, df's used must equal the sum of the disks' committed bytes, and the Java heap
+# At the end, at rest (every snapshot deleted), df's used must equal the sum of the disks' committed
+# bytes, every chain must be one RAM layer again (user.ramdiskfs.layers = ram), and the Java heap
 # after a full GC is printed (disk data lives off the heap).
 #
 # Result: one line "soak: duration ... operations ... mismatches ... errors ...", exit 0 ("soak:
@@ -98,6 +104,13 @@ class Disk:
         self.model = bytearray(size)
         self.limit = size if fixed else OWN_MAX
 
+    def close(self):
+        os.close(self.fd); os.close(self.dfd)
+
+    def reopen(self):
+        self.fd = os.open(self.path, os.O_RDWR)
+        self.dfd = os.open(self.path, os.O_RDWR | os.O_DIRECT)
+
 class Worker:
     def __init__(self, i, counters, stop_at):
         self.i, self.counters, self.stop_at = i, counters, stop_at
@@ -107,6 +120,7 @@ class Worker:
         self.own = Disk(f"{MNT}/w{i}", 0, 0, False)
         self.shared = Disk(f"{MNT}/shared", i * REGION, REGION, True)
         self.n = 0
+        self.snaps = {}  # snapshot name -> the own disk's model at that instant
 
     def note(self, text):
         if len(self.notes) < 20:
@@ -226,15 +240,81 @@ class Worker:
                     break
         self.ops["checksum"] = self.ops.get("checksum", 0) + 1
 
+    # The snapshot lifecycle, on the worker's own disk only.
+    def sha_of(self, path):
+        h, size = hashlib.sha256(), 0
+        with open(path, "rb", buffering=0) as f:
+            while True:
+                b = f.read(1 << 20)
+                if not b:
+                    return h.digest(), size
+                h.update(b); size += len(b)
+
+    def check_copy(self, op, path, expected):
+        digest, size = self.sha_of(path)
+        if size != len(expected) or digest != hashlib.sha256(expected).digest():
+            self.mismatches += 1
+            self.note(f"MISMATCH op#{self.n} {op}: {path} ({size} bytes) differs from the model ({len(expected)} bytes)")
+
+    def snapshot(self, d):
+        if len(self.snaps) >= 3:
+            self.drop_snapshot(d)
+        name = f"w{self.i}-{self.n}"
+        os.setxattr(d.path, "user.ramdiskfs.snapshot", name.encode())
+        self.snaps[name] = bytes(d.model)
+
+    def snap_check(self, d):
+        if self.snaps:
+            name = self.rnd.choice(sorted(self.snaps))
+            self.check_copy("snapshot read", f"{MNT}/.snap/{name}/w{self.i}", self.snaps[name])
+
+    def rollback(self, d):
+        if not self.snaps:
+            return
+        name = self.rnd.choice(sorted(self.snaps))
+        try:
+            os.setxattr(d.path, "user.ramdiskfs.rollback", name.encode())
+            self.mismatches += 1
+            self.note(f"MISMATCH op#{self.n} rollback of {d.path} while open for writing succeeded")
+        except OSError as e:
+            if e.errno != errno.EBUSY:
+                raise
+        d.close()
+        try:
+            os.setxattr(d.path, "user.ramdiskfs.rollback", name.encode())
+        finally:
+            d.reopen()
+        d.model = bytearray(self.snaps[name])
+
+    def clone(self, d):
+        if not self.snaps:
+            return
+        name = self.rnd.choice(sorted(self.snaps))
+        clone = f"c{self.i}-{self.n}"
+        os.setxattr(f"{MNT}/.snap/{name}/w{self.i}", "user.ramdiskfs.clone", clone.encode())
+        try:
+            self.check_copy("clone", f"{MNT}/{clone}", self.snaps[name])
+        finally:
+            os.unlink(f"{MNT}/{clone}")
+
+    def drop_snapshot(self, d):
+        if self.snaps:
+            name = min(self.snaps, key=lambda k: int(k.split("-")[1]))
+            os.unlink(f"{MNT}/.snap/{name}/w{self.i}")
+            os.rmdir(f"{MNT}/.snap/{name}")
+            del self.snaps[name]
+
     OPS = (("write", 26), ("write_direct", 8), ("read", 26), ("read_direct", 8), ("punch", 9), ("zero", 5),
-           ("truncate", 6), ("bad_truncate", 1), ("fsync", 1))
+           ("truncate", 6), ("bad_truncate", 1), ("fsync", 1),
+           ("snapshot", 1), ("snap_check", 1), ("rollback", 1), ("clone", 1), ("drop_snapshot", 1))
+    SNAPSHOT_OPS = ("snapshot", "snap_check", "rollback", "clone", "drop_snapshot")
 
     def run(self):
         names = [o for o, _ in self.OPS]; weights = [w for _, w in self.OPS]
         while time.time() < self.stop_at:
             op = self.rnd.choices(names, weights)[0]
             d = self.shared if self.rnd.random() < 0.3 else self.own
-            if d.fixed and op in ("truncate", "bad_truncate"):
+            if d.fixed and op in ("truncate", "bad_truncate") + self.SNAPSHOT_OPS:
                 d = self.own
             self.n += 1
             try:
@@ -252,6 +332,12 @@ class Worker:
                 self.counters[self.i] = self.n
         self.counters[self.i] = self.n
         self.checksum(self.own); self.checksum(self.shared)
+        try:
+            while self.snaps:
+                self.drop_snapshot(self.own)
+        except OSError as e:
+            self.errors += 1
+            self.note(f"ERROR deleting the snapshots at the end: {e}")
         return {"worker": self.i, "ops": self.ops, "mismatches": self.mismatches, "errors": self.errors, "notes": self.notes,
                 "own_size": len(self.own.model)}
 
@@ -263,8 +349,22 @@ def work(i, counters, stop_at, q):
 
 def observer(stop_at, q):
     """df and the xattrs, all the time, from one more process."""
-    n = 0
+    n, groups, last_group, errors = 0, 0, 0.0, 0
     while time.time() < stop_at:
+        if time.time() - last_group > 5:  # a group snapshot, read whole, then deleted
+            name = f"{MNT}/.snap/g{groups}"
+            try:
+                os.mkdir(name)
+                with open(f"{name}/shared", "rb", buffering=0) as f:
+                    while f.read(1 << 20):
+                        pass
+                for disk in os.listdir(name):
+                    os.unlink(f"{name}/{disk}")
+                os.rmdir(name)
+            except OSError as e:
+                errors += 1
+                print(f"soak: observer: ERROR group snapshot {name}: {e}", file=sys.stderr, flush=True)
+            groups += 1; last_group = time.time()
         os.statvfs(MNT)
         for name in os.listdir(MNT):
             try:
@@ -272,7 +372,7 @@ def observer(stop_at, q):
             except FileNotFoundError:
                 pass
         n += 1; time.sleep(0.2)
-    q.put({"observer": n})
+    q.put({"observer": n, "groups": groups, "observer_errors": errors})
 
 def rss_mib(pid):
     try:
@@ -311,13 +411,15 @@ if __name__ == "__main__":
     for r in workers:
         for k, v in r["ops"].items():
             totals[k] = totals.get(k, 0) + v
-    mismatches = sum(r["mismatches"] for r in workers); errors = sum(r["errors"] for r in workers)
+    mismatches = sum(r["mismatches"] for r in workers)
+    errors = sum(r["errors"] for r in workers) + sum(r.get("observer_errors", 0) for r in results)
     for r in workers:
         for n in r["notes"]:
             print(f"soak: worker {r['worker']}: {n}")
     observed = sum(r.get("observer", 0) for r in results)
+    groups = sum(r.get("groups", 0) for r in results)
     print(f"soak: duration {time.time() - start:.0f} s, {WORKERS} workers, {sum(totals.values())} operations "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(totals.items()))}), {observed} observer rounds, "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(totals.items()))}), {observed} observer rounds, {groups} group snapshots, "
           f"mismatches {mismatches}, errors {errors}, ramdiskfs RSS {rss_mib(PID)} MiB")
     sys.exit(0 if mismatches == 0 and errors == 0 else 1)
 PY
@@ -335,6 +437,12 @@ for f in "$MNT"/*; do
   committed=$((committed + c))
 done
 echo "soak: at rest: df used $used bytes, committed bytes of all disks $committed"
+left_snaps=$(ls -A "$MNT/.snap" | wc -l)
+[ "$left_snaps" = 0 ] || { echo "soak: MISMATCH: $left_snaps snapshots left in .snap"; driver=1; }
+for f in "$MNT"/*; do
+  layers=$(getfattr -n user.ramdiskfs.layers --only-values --absolute-names "$f" 2>/dev/null)
+  [ "$layers" = ram ] || { echo "soak: MISMATCH: $f has layers '$layers' with every snapshot deleted"; driver=1; }
+done
 [ "$used" = "$committed" ] || { echo "soak: MISMATCH: df used differs from the disks' committed bytes"; driver=1; }
 if command -v jcmd >/dev/null; then
   jcmd "$PID" GC.run >/dev/null 2>&1

@@ -66,10 +66,11 @@ public final class RamDiskFs implements AutoCloseable {
     public static RamDiskFs mount(MountOptions options) throws MountException {
         Path mp = options.mountPoint().toAbsolutePath().normalize();
         prepareMountPoint(mp);
-        MemoryBudget budget = new MemoryBudget(options.memoryLimit());
+        long limit = budgetUnderTheCgroup(options.memoryLimit());
+        MemoryBudget budget = new MemoryBudget(limit);
         ChunkAllocator allocator = chunkAllocator();
         int sectorSize = options.sectorSize();
-        BackingFilePool pool = options.wantsPassthrough() ? PassthroughSupport.pool(options.memoryLimit()) : null;
+        BackingFilePool pool = options.wantsPassthrough() ? PassthroughSupport.pool(limit) : null;
         DiskDirectory dir = new DiskDirectory(
                 options.passthrough() && pool != null
                         ? () -> LayeredDisk.of(pool.newDisk(0, sectorSize, false), false)
@@ -101,6 +102,15 @@ public final class RamDiskFs implements AutoCloseable {
         }
         log.debug("mounted {} with {}", mp, fuseArguments(options));
         return new RamDiskFs(mp, dir, session, pool, persistence);
+    }
+
+    /** The budget, clamped under the memory cgroup's limit ({@link MemoryCeiling}): ENOSPC, not the OOM killer. */
+    private static long budgetUnderTheCgroup(long requested) throws MountException {
+        try {
+            return MemoryCeiling.clamp(requested);
+        } catch (IllegalStateException e) {
+            throw new MountException(e.getMessage());
+        }
     }
 
     private static void closePool(BackingFilePool pool) {

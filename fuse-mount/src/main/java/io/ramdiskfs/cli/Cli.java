@@ -136,7 +136,9 @@ public final class Cli {
             service.close();
             return failure("cannot mount " + options.mountPoint() + ": " + e);
         }
-        String summary = MountSummary.describe(mount.mountPoint(), options);
+        io.ramdiskfs.status.MountStatus status = mount.status(); // the budget as mounted: clamped under a memory cgroup
+        String summary = MountSummary.describe(mount.mountPoint(),
+                status == null ? options : options.withMemoryLimit(status.memoryLimitBytes()));
         log.info("{}", summary);
         try (service) {
             service.mounted(mount, summary);

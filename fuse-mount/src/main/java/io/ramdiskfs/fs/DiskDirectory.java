@@ -770,6 +770,21 @@ public final class DiskDirectory {
         }
     }
 
+    /**
+     * A clone by attribute creates a disk in the root, but the kernel sees only a setxattr on the
+     * source (for which it checks write permission on the source, under {@code default_permissions})
+     * and never the create. So the check it makes before {@code create} or {@code cp} is made
+     * here: write permission on the root, as {@link #directory} reports it (owner and group 0).
+     * Without it, the owner of one disk on an {@code allow_other} mount could add disks.
+     */
+    private void checkMayCreateDisk(int uid, int gid, String name) throws FsException {
+        int mode = 0755; // a read-only mount's 0555 refuses everyone: cloneTo says EROFS
+        boolean may = readOnly || uid == 0 || (gid == 0 ? (mode & 0020) != 0 : (mode & 0002) != 0);
+        if (!may) {
+            throw new FsException(Errno.EACCES, "user " + uid + " may not create disk " + name + " in the mount root");
+        }
+    }
+
     /** The snapshots that hold the disk at {@code path}, oldest first, space-separated. */
     private synchronized String snapshotsOf(String path) throws FsException {
         FsPath p = FsPath.parse(path);
@@ -779,6 +794,29 @@ public final class DiskDirectory {
     /** Snapshot names, oldest first. */
     public synchronized List<String> snapshotNames() {
         return snapshots.names();
+    }
+
+    /** The user this process runs as: saves and commits write files with its rights. */
+    private static final int DAEMON_UID = daemonUid();
+
+    private static int daemonUid() {
+        try {
+            return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * A save or commit writes a file where the caller says (or beside a base), with the rights of
+     * the user who runs ramdiskfs, often root: on an {@code --allow-other} mount any other user
+     * could otherwise have root overwrite any file. Only that user and root may.
+     */
+    private static void checkMayWriteImages(int uid, String what) throws FsException {
+        if (uid != 0 && uid != DAEMON_UID) {
+            throw new FsException(Errno.EACCES, "user " + uid + " may not " + what + ": it writes files with the rights of"
+                    + " the user who runs ramdiskfs (" + DAEMON_UID + "); only that user and root may");
+        }
     }
 
     /** Sets one of the attributes that act ({@link #XATTR_SNAPSHOT}, {@link #XATTR_ROLLBACK}, {@link #XATTR_CLONE}). */
@@ -793,10 +831,17 @@ public final class DiskDirectory {
                 }
             }
             case XATTR_ROLLBACK -> rollback(path, value);
-            case XATTR_CLONE -> cloneTo(path, value, uid, gid);
-            case XATTR_SAVE -> images.startSave(path, value);
+            case XATTR_CLONE -> {
+                checkMayCreateDisk(uid, gid, value);
+                cloneTo(path, value, uid, gid);
+            }
+            case XATTR_SAVE -> {
+                checkMayWriteImages(uid, "save " + path);
+                images.startSave(path, value);
+            }
             case XATTR_COMMIT -> {
                 checkWritableMount("commit " + path);
+                checkMayWriteImages(uid, "commit " + path);
                 images.commit(path);
             }
             default -> {
@@ -844,7 +889,17 @@ public final class DiskDirectory {
             if (got <= 0) {
                 return done;
             }
-            out.disk().bytes().write(offOut + done, null, buffer.address, got);
+            try {
+                out.disk().bytes().write(offOut + done, null, buffer.address, got);
+            } catch (DiskException e) {
+                if (done == 0) {
+                    throw e;
+                }
+                // Pieces are written already: say how many bytes, as a short write does, rather
+                // than an error over a destination that changed. The caller's next call gets it.
+                out.touchContent(clock.getAsLong());
+                return done;
+            }
             done += got;
             if (done == n) {
                 break;

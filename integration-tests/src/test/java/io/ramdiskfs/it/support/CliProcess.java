@@ -52,7 +52,15 @@ public final class CliProcess implements AutoCloseable {
      * expected to); only that directory is ever unmounted by {@link #close}.
      */
     public static CliProcess start(Path logDir, String name, Path mountPoint, List<String> args) {
-        List<String> cmd = new ArrayList<>();
+        return start(logDir, name, mountPoint, List.of(), args);
+    }
+
+    /**
+     * {@link #start(Path, String, Path, List)} with {@code wrapper} before {@code java} (e.g. a
+     * shell that moves itself into a cgroup, then execs the rest): its PID is then the JVM's.
+     */
+    public static CliProcess start(Path logDir, String name, Path mountPoint, List<String> wrapper, List<String> args) {
+        List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx256m");
         cmd.add("-jar");

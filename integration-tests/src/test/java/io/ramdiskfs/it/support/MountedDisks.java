@@ -144,7 +144,12 @@ public final class MountedDisks implements BeforeEachCallback, AfterEachCallback
             args = new ArrayList<>(args);
             args.add(0, "--passthrough");
         }
-        CliProcess p = CliProcess.start(testDir, "ramdiskfs", mountPoint, args);
+        return startCli(mountPoint, List.of(), args);
+    }
+
+    /** {@link #startCli(Path, List)} with {@code wrapper} before {@code java} ({@link CliProcess#start(Path, String, Path, List, List)}). */
+    public CliProcess startCli(Path mountPoint, List<String> wrapper, List<String> args) {
+        CliProcess p = CliProcess.start(testDir, "ramdiskfs", mountPoint, wrapper, args);
         add(p, "ramdiskfs process " + p.pid(), p::close, null); // CliProcess registers its own emergency release
         return p;
     }
