@@ -82,7 +82,8 @@ class PermissionsIT {
         Path mp = fs.mountPoint();
         Path rootDisk = mp.resolve("root-disk");
         Path nobodys = mp.resolve("nobodys");
-        Path content = Data.random(disks.newDir("data").resolve("content"), DISK, 21);
+        // In the open directory: nobody must read it too, and a clean clone may sit in a mode-700 dir.
+        Path content = Data.random(open.resolve("content"), DISK, 21);
         Tools.dd("if=" + content, "of=" + rootDisk, "bs=1M", "conv=notrunc");
         Cmd.ok("chown", "nobody:nogroup", nobodys.toString());
         Cmd.ok("mkdir", mp.resolve(".snap/s1").toString());
