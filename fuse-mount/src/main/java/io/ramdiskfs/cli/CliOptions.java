@@ -38,7 +38,9 @@ import picocli.CommandLine.Parameters;
             "  ramdiskfs -d disk0=4G -d scratch=1G --memory-limit 6G /mnt/rd",
             "  ramdiskfs -d vm=memdiff:/var/lib/images/debian.raw -d base=memdiff:base.raw,ro /mnt/rd",
             "",
-            "Also: ramdiskfs status [MOUNTPOINT] [--json]; the mount helper form ramdiskfs SOURCE MOUNTPOINT -o disk=NAME=SIZE,...",
+            "On a running mount: ramdiskfs snapshot MOUNT[/DISK] NAME, rollback MOUNT[/DISK] NAME, snapshots MOUNT,",
+            "  clone SRC DST, save MOUNT/DISK [IMAGE], commit MOUNT/DISK, status [MOUNTPOINT] [--json].",
+            "Also the mount helper form ramdiskfs SOURCE MOUNTPOINT -o disk=NAME=SIZE,...",
             "(what mount -t fuse.ramdiskfs and /etc/fstab run: it daemonizes and returns once the mount is live); man ramdiskfs."})
 public final class CliOptions {
     /** Where to mount when no MOUNTPOINT is given: {@code ./disks}, created when missing. */
