@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A disk: its current {@link DiskChain} of layers, and the {@link RequestGate} at which the chain
@@ -34,21 +32,20 @@ import org.slf4j.LoggerFactory;
  * must not be made from inside a request. For byte-granular access use {@link #bytes()}.
  */
 public final class LayeredDisk implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(LayeredDisk.class);
     private static final AtomicLong IDS = new AtomicLong();
     /** Serializes every change of any disk's chain: they are rare, and may span several disks. */
-    private static final Object CHANGES = new Object();
+    static final Object CHANGES = new Object();
     /** Open disks with more than one layer: where a merge may become possible after a release. */
-    private static final Set<LayeredDisk> CHAINED = ConcurrentHashMap.newKeySet();
+    static final Set<LayeredDisk> CHAINED = ConcurrentHashMap.newKeySet();
 
     private final long id = IDS.incrementAndGet();
-    private final RequestGate gate = new RequestGate();
-    private final int sectorSize;
-    private final boolean readOnly;
+    final RequestGate gate = new RequestGate();
+    final int sectorSize;
+    final boolean readOnly;
     private final DiskBytes bytes;
-    private volatile DiskChain chain;
+    volatile DiskChain chain;
     /** Guarded by {@link #CHANGES}. */
-    private boolean closed;
+    boolean closed;
 
     private LayeredDisk(DiskChain chain) {
         this.chain = chain;
@@ -392,7 +389,7 @@ public final class LayeredDisk implements AutoCloseable {
      * With the gate closed: the chain a snapshot reads. A writable disk's top RAM layer is frozen
      * and an empty one pushed on top; a read-only disk never changes, so its chain is shared as it is.
      */
-    private DiskChain freezeTop() {
+    DiskChain freezeTop() {
         DiskChain old = chain;
         if (readOnly) {
             return DiskChain.plain(true, old.retainAll());
@@ -496,191 +493,17 @@ public final class LayeredDisk implements AutoCloseable {
 
     /**
      * Copies sectors {@code [sector, sector + count)} of {@code src} to the same sectors of
-     * {@code dst} without copying data, when the two can share layers: {@code dst} is blank (a
-     * fresh disk, holding nothing), or already shares every layer under its top with what
-     * {@code src} shows in the range. A blank {@code dst} is first rebased onto {@code src}'s
-     * frozen chain (a writable {@code src} freezes its top, as for a snapshot). Afterwards
-     * {@code dst} reads the range as {@code src} did at this instant, grows to cover it if it
-     * was smaller, and reads everything else as before.
-     *
-     * <p>This is how {@code cp} of a whole disk, which arrives as one {@code copy_file_range} or
-     * one per data extent, ends up a clone that copied nothing.
+     * {@code dst} without copying data when the two can share layers ({@link SharedCopy}).
      *
      * @return false when they cannot share; nothing has changed then, and the caller copies
      */
     public static boolean shareRange(LayeredDisk src, LayeredDisk dst, long sector, long count) throws DiskException {
-        if (src == dst || count <= 0 || sector < 0 || dst.readOnly || src.sectorSize != dst.sectorSize) {
-            return false;
-        }
-        synchronized (CHANGES) {
-            if (src.closed || dst.closed || !dst.chain.isSnapshottable()
-                    || !(src.chain.layers[0] instanceof RamLayer) || (!src.readOnly && !src.chain.isSnapshottable())
-                    || sector > src.sectorCount() - count) {
-                return false;
-            }
-            if (!matchesBelowTop(dst, sharedPart(src, sector, count))) {
-                if (!blank(dst)) {
-                    return false;
-                }
-                rebase(src, dst);
-                if (!matchesBelowTop(dst, sharedPart(src, sector, count))) {
-                    return false;
-                }
-            }
-            RamLayer top = (RamLayer) dst.chain.layers[0];
-            dst.gate.close();
-            try {
-                DiskChain c = dst.chain;
-                long end = sector + count;
-                if (top.sectorCount() < end) {
-                    top.resize(end);
-                }
-                top.shareFromBelow(sector, end, (s, e) -> holdsBelowTop(c, s, e) ? 1 : 0);
-                // A new chain, so that the layers below show up to the new size (see DiskChain.visible).
-                dst.chain = DiskChain.plain(false, c.retainAll());
-                c.releaseAll();
-            } finally {
-                dst.gate.open();
-            }
-            CHAINED.add(dst);
-            return true;
-        }
+        return SharedCopy.shareRange(src, dst, sector, count);
     }
 
-    /**
-     * The links {@code src} reads the range from, below any layer of its own that may change:
-     * a writable disk's chain under its top (when the top holds none of the range), a read-only
-     * disk's whole chain. Null when a writable top holds some of the range.
-     */
-    private static SharedLayer[] sharedPart(LayeredDisk src, long sector, long count) {
-        DiskChain c = src.chain;
-        if (src.readOnly) {
-            return c.links;
-        }
-        if (c.layers[0].holdsAny(sector, count)) {
-            return null;
-        }
-        return java.util.Arrays.copyOfRange(c.links, 1, c.links.length);
-    }
-
-    private static boolean matchesBelowTop(LayeredDisk dst, SharedLayer[] shared) {
-        SharedLayer[] mine = dst.chain.links;
-        if (shared == null || mine.length != shared.length + 1 || shared.length == 0) {
-            return false;
-        }
-        for (int i = 0; i < shared.length; i++) {
-            if (mine[i + 1] != shared[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean blank(LayeredDisk d) {
-        return d.chain.depth() == 1 && d.chain.layers[0] instanceof RamLayer r && r.isBlank();
-    }
-
-    /** {@code dst} (blank) becomes an empty RAM layer of its own size over {@code src}'s frozen chain. */
-    private static void rebase(LayeredDisk src, LayeredDisk dst) {
-        DiskChain frozen;
-        if (src.readOnly) {
-            frozen = DiskChain.plain(true, src.chain.retainAll());
-        } else {
-            src.gate.close();
-            try {
-                frozen = src.freezeTop();
-            } finally {
-                src.gate.open();
-            }
-        }
-        dst.gate.close();
-        DiskChain old = dst.chain;
-        try {
-            RamLayer blank = (RamLayer) old.layers[0];
-            RamLayer top = blank.emptyCopy(blank.sectorCount());
-            // Zero-after at 0: the disk reads zeros everywhere, as before, until a range is shared.
-            top.resize(0);
-            top.resize(blank.sectorCount());
-            dst.chain = DiskChain.plain(false, frozen.under(new SharedLayer(top)));
-        } catch (DiskException e) {
-            throw new IllegalStateException("a fresh RAM layer refused a change", e);
-        } finally {
-            dst.gate.open();
-        }
-        old.releaseAll();
-        CHAINED.add(dst);
-    }
-
-    /** May a layer under the top of {@code c} hold any of sectors {@code [s, e)}? */
-    private static boolean holdsBelowTop(DiskChain c, long s, long e) {
-        // Not clipped at the chain's visible counts: the chain is rebuilt with larger ones
-        // afterwards, and a "yes" only costs a zero mark.
-        for (int i = 1; i < c.layers.length; i++) {
-            if (c.layers[i].holdsAny(s, e - s)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Merges, in every open disk and snapshot, frozen layers that no chain uses on their own into
-     * the layer above them. Called after every release; cheap when there is nothing to merge.
-     */
+    /** Merges frozen layers that no chain reads on their own ({@link LayerMerging}). */
     static void mergeEverywhere() {
-        synchronized (CHANGES) {
-            boolean merged;
-            do {
-                merged = false;
-                for (LayeredDisk d : CHAINED) {
-                    int i = d.closed ? -1 : d.chain.mergeable();
-                    if (i > 0 && merge(d.chain.links[i - 1], d.chain.links[i])) {
-                        merged = true;
-                        break;
-                    }
-                }
-            } while (merged);
-            CHAINED.removeIf(d -> d.chain.depth() == 1);
-        }
-    }
-
-    /**
-     * Merges {@code lower} into {@code upper} in every chain that holds them, with the gates of
-     * all those disks closed (in id order). False when it cannot (the budget is short of memory
-     * for partly held chunks); the chains are then left as they are.
-     */
-    private static boolean merge(SharedLayer upper, SharedLayer lower) {
-        List<LayeredDisk> users = new ArrayList<>();
-        for (LayeredDisk d : CHAINED) {
-            if (!d.closed && d.chain.indexOf(upper) >= 0) {
-                users.add(d);
-            }
-        }
-        if (users.size() != upper.users()) {
-            log.warn("layer {} has {} users but {} open chains hold it; not merging", upper.layer, upper.users(), users.size());
-            return false;
-        }
-        users.sort(Comparator.comparingLong(LayeredDisk::id));
-        for (LayeredDisk d : users) {
-            d.gate.close();
-        }
-        try {
-            if (!((RamLayer) upper.layer).absorb((RamLayer) lower.layer, Long.MAX_VALUE)) {
-                log.debug("merging {} into {} needs memory the budget does not have; left as it is", lower.layer, upper.layer);
-                return false;
-            }
-            for (LayeredDisk d : users) {
-                d.chain = d.chain.withoutLayer(d.chain.indexOf(lower));
-            }
-        } finally {
-            for (LayeredDisk d : users) {
-                d.gate.open();
-            }
-        }
-        for (int i = 0; i < users.size(); i++) {
-            lower.release();
-        }
-        return true;
+        LayerMerging.mergeEverywhere();
     }
 
     /** Puts a committed image in place while the disk is held still; returns the layer that reads it. */
