@@ -37,7 +37,12 @@ class VmIT {
     static final int MARKERS = 40;
     static final String BASE_TEXT = "hello from the base image";
 
-    /** Writes MARKERS files of 64 KiB, each synced before it says DONE; then fills and trims 32 MiB on the host's cue. */
+    /**
+     * Writes MARKERS files of 64 KiB, each synced before it says DONE; then fills and trims 32 MiB
+     * on the host's cue. The pause after BEGIN lets the serial port carry the line out before the
+     * marker's first write: the kernel's UART driver sends in the background, and the host's upper
+     * bound (every marker begun before the snapshot returned) relies on having seen that line.
+     */
     static final String WRITER = """
             set -e
             mount -t ext4 /dev/vda /mnt
@@ -45,10 +50,10 @@ class VmIT {
             i=1
             while [ $i -le %d ]; do
                 echo "BEGIN $i"
+                usleep 50000
                 yes "marker $i" | head -c 65536 > /mnt/m$i
                 sync
                 echo "DONE $i"
-                usleep 50000
                 i=$((i + 1))
             done
             dd if=/dev/urandom of=/mnt/big bs=1M count=32 2>/dev/null
