@@ -49,21 +49,36 @@ if [ -s "$want" ] && [ -s "$KIT/vmlinuz" ]; then
     exit 0
 fi
 
-# One package into dl/NAME/ (downloaded once; a partial download is not kept).
-fetch() {
-    local name=$1 deb
-    deb=$(ls "$name"_*.deb 2>/dev/null | head -n 1 || true)
-    if [ -z "$deb" ]; then
-        apt-get download -q "$name" >&2 || die "cannot download $name (network, or apt-get update as root)"
-        deb=$(ls "$name"_*.deb | head -n 1)
-    fi
-    rm -rf "x-$name"
-    dpkg-deb -x "$deb" "x-$name" || die "cannot unpack $deb"
-    echo "$CACHE/dl/x-$name"
+# Offline, with apt's lists naming a newer kernel than the cache holds: the newest complete kit
+# this script built before will do. Prints it and ends the script.
+cached_kit() {
+    local k
+    k=$(ls -dt "$CACHE"/*-"$stamp" 2>/dev/null | while read -r d; do [ -s "$d/vmlinuz" ] && [ -s "$d/${want##*/}" ] && echo "$d"; done | head -n 1)
+    [ -n "$k" ] || return 1
+    echo "build-guest: cannot download $pkg; using the cached kit $k" >&2
+    echo "$k"
+    exit 0
 }
 
-kroot=$(fetch "$pkg")
-bbroot=$(fetch busybox-static)
+# One package's .deb in dl/ (downloaded once; run in this shell, so cached_kit can end the script).
+download() {
+    ls "$1"_*.deb >/dev/null 2>&1 && return 0
+    apt-get download -q "$1" >&2 || cached_kit || die "cannot download $1 (network, or apt-get update as root)"
+}
+
+# Unpacks NAME's .deb into dl/x-NAME/ and prints that directory.
+unpack() {
+    local deb
+    deb=$(ls "$1"_*.deb | head -n 1)
+    rm -rf "x-$1"
+    dpkg-deb -x "$deb" "x-$1" || die "cannot unpack $deb"
+    echo "$CACHE/dl/x-$1"
+}
+
+download "$pkg"
+download busybox-static
+kroot=$(unpack "$pkg")
+bbroot=$(unpack busybox-static)
 BB=$bbroot/bin/busybox
 [ -x "$BB" ] || die "busybox-static has no bin/busybox"
 
