@@ -44,7 +44,8 @@ S=$(mktemp -d /tmp/ramdiskfs-vm.XXXXXX)
 SHM=$(mktemp -d /dev/shm/ramdiskfs-vm.XXXXXX)
 MNT=$S/mnt; RD_PID=; NBD_PID=; QEMU_PID=
 cleanup() {
-    # Only what this script started, by PID.
+    # Only what this script started, by PID. No errexit here: `wait` on a killed child is non-zero.
+    set +e
     [ -n "$QEMU_PID" ] && kill -KILL "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
     [ -n "$NBD_PID" ] && kill -TERM "$NBD_PID" 2>/dev/null && wait "$NBD_PID" 2>/dev/null
     [ -n "$RD_PID" ] && kill -TERM "$RD_PID" 2>/dev/null && wait "$RD_PID" 2>/dev/null
