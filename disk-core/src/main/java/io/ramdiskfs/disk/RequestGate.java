@@ -91,11 +91,4 @@ public final class RequestGate {
             monitor.notifyAll();
         }
     }
-
-    /** Closes every gate in order (the caller sorts them by disk id) and returns once all are drained. */
-    static void closeAll(Iterable<RequestGate> gates) {
-        for (RequestGate g : gates) {
-            g.close();
-        }
-    }
 }

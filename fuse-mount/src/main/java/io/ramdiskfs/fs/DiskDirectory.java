@@ -54,7 +54,6 @@ public final class DiskDirectory {
     public static final String XATTR_COMMIT = "user.ramdiskfs.commit";
     private static final List<String> XATTRS = List.of(XATTR_LAYERS, XATTR_COMMITTED, XATTR_SECTOR_SIZE, XATTR_SNAPSHOTS);
     private static final List<String> SNAPSHOT_XATTRS = List.of(XATTR_LAYERS, XATTR_COMMITTED, XATTR_SECTOR_SIZE);
-    private static final int O_WRONLY_OR_RDWR = 3;
     /** On the root: the whole mount as JSON ({@link io.ramdiskfs.status.StatusJson}), for {@code ramdiskfs status}. */
     public static final String XATTR_STATUS = "user.ramdiskfs.status";
 
@@ -911,7 +910,6 @@ public final class DiskDirectory {
 
     /** {@code lseek} whence values the kernel passes on: SEEK_DATA and SEEK_HOLE (the others it answers itself). */
     public static final int SEEK_SET = 0;
-    public static final int SEEK_CUR = 1;
     public static final int SEEK_END = 2;
     public static final int SEEK_DATA = 3;
     public static final int SEEK_HOLE = 4;

@@ -1,6 +1,5 @@
 package io.ramdiskfs.fs;
 
-import io.ramdiskfs.disk.LayeredDisk;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,13 +64,5 @@ final class SnapshotTable {
             all.addAll(s.disks.values());
         }
         return all;
-    }
-
-    static List<LayeredDisk> disksOf(List<DiskFile> files) {
-        List<LayeredDisk> disks = new ArrayList<>(files.size());
-        for (DiskFile f : files) {
-            disks.add(f.disk());
-        }
-        return disks;
     }
 }
