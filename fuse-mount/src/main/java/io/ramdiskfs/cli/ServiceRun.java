@@ -1,29 +1,36 @@
 package io.ramdiskfs.cli;
 
 import io.ramdiskfs.MountException;
+import io.ramdiskfs.disk.image.ImageTraffic;
 import io.ramdiskfs.service.MetricsAddress;
 import io.ramdiskfs.service.MetricsServer;
 import io.ramdiskfs.service.SdNotify;
+import io.ramdiskfs.service.TimeoutExtender;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 
 /**
  * What a mount does for the world around it while it runs: serves {@code /metrics} when asked
  * ({@code --metrics}), tells systemd it is ready and stopping ({@code Type=notify}), and tells the
- * mount helper's waiting parent that the mount is live ({@link MountHelper}). Each part is off
+ * mount helper's waiting parent that the mount is live ({@link MountHelper}), and asks systemd for
+ * more time while a start or stop loads or saves images ({@link TimeoutExtender}). Each part is off
  * unless its option or environment variable is there.
  */
 final class ServiceRun implements AutoCloseable {
     /** Set by {@link MountHelper} in the daemon's environment: a file to write once the mount is live. */
     static final String READY_FILE_ENV = "RAMDISKFS_READY_FILE";
     static final String READY = "ready";
+    /** How often a start or stop that moves images asks systemd for more time (tests make it short). */
+    private static final Duration EXTEND_TICK = Duration.ofMillis(Long.getLong("ramdiskfs.notify.tickMillis", 5_000));
 
     private final MetricsServer metrics;
     private final SdNotify notify;
+    private final TimeoutExtender extender;
     private final String readyFile;
     private final Logger log;
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -32,6 +39,7 @@ final class ServiceRun implements AutoCloseable {
     private ServiceRun(MetricsServer metrics, SdNotify notify, String readyFile, Logger log) {
         this.metrics = metrics;
         this.notify = notify;
+        this.extender = TimeoutExtender.start(notify, ImageTraffic::total, EXTEND_TICK);
         this.readyFile = readyFile;
         this.log = log;
     }
@@ -67,6 +75,7 @@ final class ServiceRun implements AutoCloseable {
             InetSocketAddress a = metrics.address();
             log.info("metrics on http://{}:{}/metrics", a.getAddress().isAnyLocalAddress() ? "0.0.0.0" : a.getHostString(), a.getPort());
         }
+        extender.running();
         notify.ready(summary);
         if (readyFile != null && !readyFile.isEmpty()) {
             try {
@@ -96,6 +105,7 @@ final class ServiceRun implements AutoCloseable {
 
     private void stopping(String why) {
         if (stopping.compareAndSet(false, true)) {
+            extender.stopping();
             notify.stopping(why + (mountPoint == null ? "" : " " + mountPoint));
         }
     }
@@ -104,6 +114,7 @@ final class ServiceRun implements AutoCloseable {
     @Override
     public void close() {
         stopping("unmounted");
+        extender.close();
         if (metrics != null) {
             metrics.close();
         }

@@ -1,6 +1,8 @@
 package io.ramdiskfs.service;
 
 import io.ramdiskfs.fuse.jnr.NotifySocket;
+import java.time.Duration;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,9 +15,12 @@ import org.slf4j.LoggerFactory;
 public final class SdNotify {
     private static final Logger log = LoggerFactory.getLogger(SdNotify.class);
     private final String socket;
+    /** Sends one datagram (socket, message); {@link NotifySocket#send} but in tests. */
+    private final BiConsumer<String, String> transport;
 
-    private SdNotify(String socket) {
+    private SdNotify(String socket, BiConsumer<String, String> transport) {
         this.socket = socket;
+        this.transport = transport;
     }
 
     /** The notifier of this process's environment. */
@@ -25,7 +30,12 @@ public final class SdNotify {
 
     /** @param socket the socket's path or {@code @abstract} name; null or empty: notify nobody */
     public static SdNotify of(String socket) {
-        return new SdNotify(socket == null || socket.isEmpty() ? null : socket);
+        return over(socket, NotifySocket::send);
+    }
+
+    /** A notifier that hands each message to {@code transport} instead of a socket (tests). */
+    static SdNotify over(String socket, BiConsumer<String, String> transport) {
+        return new SdNotify(socket == null || socket.isEmpty() ? null : socket, transport);
     }
 
     public boolean isActive() {
@@ -44,12 +54,21 @@ public final class SdNotify {
         send("STOPPING=1\nSTATUS=" + oneLine(status));
     }
 
+    /**
+     * Asks for {@code more} time before the start or stop must complete ({@code EXTEND_TIMEOUT_USEC},
+     * systemd 236+): the unit's timeouts stay short for a stuck process, while one that is still
+     * loading or saving a large image asks again before each extension runs out.
+     */
+    public void extendTimeout(Duration more, String status) {
+        send("EXTEND_TIMEOUT_USEC=" + more.toNanos() / 1_000 + "\nSTATUS=" + oneLine(status));
+    }
+
     private void send(String message) {
         if (socket == null) {
             return;
         }
         try {
-            NotifySocket.send(socket, message);
+            transport.accept(socket, message);
             log.debug("notified {}: {}", socket, message.replace('\n', ' '));
         } catch (RuntimeException | LinkageError e) {
             log.warn("could not notify systemd at {}: {}", socket, e.getMessage());

@@ -224,9 +224,49 @@ class ServiceIT {
     @Test
     void sdNotifyTellsReadyAndStopping() throws Exception {
         Path mp = disks.newMountPoint();
+        String got = notifiedAround(mp, List.of("-o", "disk=n=1M,memory_limit=16M", mp.toString()), null);
+        assertTrue(got.indexOf("READY=1") < got.indexOf("STOPPING=1"), got);
+        assertFalse(got.contains("EXTEND_TIMEOUT_USEC"), "no image moved, no extension asked for: " + got);
+    }
+
+    /**
+     * A persist disk with 160 MiB of data loads before READY=1 and saves after STOPPING=1: both
+     * ask systemd for more time while the bytes move (ticks of 20 ms here, 5 s in service).
+     */
+    @Test
+    void sdNotifyAsksForMoreTimeWhileImagesLoadAndSave() throws Exception {
+        Path mp = disks.newMountPoint();
+        Path image = disks.testDir().resolve("persist.raw");
+        byte[] piece = new byte[1 << 20];
+        new java.util.Random(42).nextBytes(piece);
+        try (var out = Files.newOutputStream(image)) {
+            for (int i = 0; i < 160; i++) {
+                piece[0] = (byte) i; // every MiB differs
+                out.write(piece);
+            }
+        }
+        String got = notifiedAround(mp, List.of("-d", "p=persist:" + image, "--memory-limit", "512M", mp.toString()),
+                "-Dramdiskfs.notify.tickMillis=20");
+        int ready = got.indexOf("READY=1");
+        int stopping = got.indexOf("STOPPING=1");
+        int firstExtension = got.indexOf("EXTEND_TIMEOUT_USEC=90000000");
+        int lastExtension = got.lastIndexOf("EXTEND_TIMEOUT_USEC=90000000");
+        assertTrue(firstExtension >= 0 && firstExtension < ready, "an extension while loading, before READY=1: " + got);
+        assertTrue(got.contains("STATUS=loading images: "), got);
+        assertTrue(lastExtension > stopping, "an extension while saving, after STOPPING=1: " + got);
+        assertTrue(got.contains("STATUS=saving images: "), got);
+        assertEquals(160L << 20, Files.size(image), "the image saved back whole");
+    }
+
+    /**
+     * Runs the launcher with {@code args} and {@code NOTIFY_SOCKET} pointing at a receiver standing
+     * in for systemd, until READY=1; then stops it with SIGTERM (as systemctl stop does) and
+     * returns every message received, one per line, up to and including STOPPING=1 ...
+     */
+    private String notifiedAround(Path mp, List<String> args, String javaOpts) throws Exception {
         mounted.add(mp);
         String socket = "@ramdiskfs-it-notify-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        Path received = disks.testDir().resolve("notified.txt");
+        Path received = disks.testDir().resolve("notified-" + System.nanoTime() + ".txt");
         Process receiver = new ProcessBuilder("python3", "-c", String.join("\n",
                 "import socket, sys",
                 "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
@@ -235,17 +275,27 @@ class ServiceIT {
                 "s.settimeout(60)",
                 "with open(sys.argv[2], 'a', buffering=1) as out:",
                 "    while True:",
-                "        m = s.recv(4096).decode()",
+                "        try:",
+                "            m = s.recv(4096).decode()",
+                "        except socket.timeout:",
+                "            break",
                 "        out.write(m.replace('\\n', ' ') + '\\n')",
-                "        if 'STOPPING=1' in m: break"), socket, received.toString())
+                // after STOPPING=1 the saves may still extend: listen until a quiet second
+                "        if 'STOPPING=1' in m: s.settimeout(1)"), socket, received.toString())
                 .redirectErrorStream(true).redirectOutput(disks.testDir().resolve("receiver.out").toFile()).start();
         Process daemon = null;
         try {
             await(() -> Files.exists(Path.of(received + ".bound")), "the receiver to bind");
-            ProcessBuilder pb = new ProcessBuilder(launcher(), "-o", "disk=n=1M,memory_limit=16M", mp.toString())
+            List<String> command = new java.util.ArrayList<>();
+            command.add(launcher());
+            command.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectInput(new File("/dev/null"))
                     .redirectErrorStream(true).redirectOutput(disks.testDir().resolve("foreground.log").toFile());
             pb.environment().put("NOTIFY_SOCKET", socket);
+            if (javaOpts != null) {
+                pb.environment().put("JAVA_OPTS", javaOpts);
+            }
             daemon = pb.start();
             Process d = daemon;
             await(() -> Files.exists(received) && Files.readString(received).contains("READY=1"), "READY=1");
@@ -253,13 +303,13 @@ class ServiceIT {
             assertTrue(Files.readString(received).contains("MAINPID=" + d.pid()), Files.readString(received));
 
             daemon.destroy(); // SIGTERM, as systemctl stop sends
-            assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+            assertTrue(daemon.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, daemon.exitValue());
             assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "the receiver got STOPPING=1");
             String got = Files.readString(received);
             assertTrue(got.contains("STOPPING=1"), got);
-            assertTrue(got.indexOf("READY=1") < got.indexOf("STOPPING=1"), got);
             assertFalse(MountInfo.isMounted(mp));
+            return got;
         } finally {
             if (daemon != null && daemon.isAlive()) {
                 daemon.destroyForcibly();

@@ -63,6 +63,7 @@ public final class ImageLoader {
                                 (base + from) / ss, (to - from) / ss, false));
                         at += n;
                         done += n;
+                        ImageTraffic.moved(n);
                         progress.update(done, total);
                     }
                 }

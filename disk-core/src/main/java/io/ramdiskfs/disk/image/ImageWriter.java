@@ -76,6 +76,7 @@ public final class ImageWriter {
                     SparseRuns.forEach(buffer, n, (from, to) -> writeFully(out, buffer.slice(from, to - from), base + from));
                     at += n;
                     done += n;
+                    ImageTraffic.moved(n);
                     progress.update(done, total);
                 }
                 pos = hole;
