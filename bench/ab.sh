@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bench/ab.sh - a same-run A/B of two ramdiskfs configurations, job by job: both are mounted at
-# once and every job of bench/jobs runs on A and B in turn, ROUNDS times (A B, B A, A B ...), so
-# drift and a noisy neighbour hit both alike. Prints per job the median of each and B/A.
+# bench/ab.sh - a same-run A/B of two ramdiskfs configurations, job by job: each round mounts both
+# afresh (the first-mounted alternating) and runs every job of bench/jobs on A and B in turn (A B,
+# B A, A B ...), so drift, a noisy neighbour and the mount order hit both alike. Prints per job the
+# median of each and A/B with the per-round ratios.
 #
 # Usage:  sudo bench/ab.sh                       # A: as shipped, B: -Dramdiskfs.stats=false
 #         A_OPTS=... B_OPTS=... ROUNDS=4 RUNTIME=5 SIZE=1G JOBS="randread-1job randwrite-1job" bench/ab.sh
@@ -29,6 +30,7 @@ is_fuse_mount() { awk -v m="$1" '$5 == m' /proc/self/mountinfo | grep -q ' - fus
 
 PIDS=()
 MNTS=()
+declare -A PID_OF
 cleanup() {
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do for _ in $(seq 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; kill -KILL "$p" 2>/dev/null; done
@@ -42,6 +44,7 @@ start() { # NAME OPTS
   mkdir -p "$m"
   JAVA_OPTS="$2" RAMDISKFS_NO_BUILD=1 "$ROOT/bin/ramdiskfs" --memory-limit 4G -d "disk0=$SIZE" -d warmup=64M "$m" >"$OUT/$1.log" 2>&1 &
   PIDS+=($!)
+  PID_OF[$1]=$!
   MNTS+=("$m")
   for _ in $(seq 600); do is_fuse_mount "$m" && break; sleep 0.1; done
   is_fuse_mount "$m" || { cat "$OUT/$1.log" >&2; exit 1; }
@@ -49,26 +52,46 @@ start() { # NAME OPTS
   fio --name=w --filename="$m/warmup" --size=64M --rw=randrw --bs=4k --direct=1 --time_based --runtime=4 --ioengine=psync >/dev/null 2>&1
   fio --name=w --filename="$m/warmup" --size=64M --rw=rw --bs=1M --direct=1 --time_based --runtime=2 --ioengine=psync >/dev/null 2>&1
 }
-run() { # NAME JOB ROUND: appends name,job,round,MiB/s,IOPS
-  local j=$OUT/$1.$2.$3.json
+# CPU time of every thread of a process so far, in ns (schedstat: exact, unlike stat's ticks).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'; }
+run() { # NAME JOB ROUND: appends name,job,round,MiB/s,IOPS,daemon CPU ns per I/O
+  local j=$OUT/$1.$2.$3.json before after
+  before=$(cpu_ns "${PID_OF[$1]}")
   FILE=$OUT/$1/disk0 fio "$ROOT/bench/jobs/$2.fio" --output-format=json --output="$j" 2>/dev/null
-  python3 - "$j" "$1" "$2" "$3" >> "$OUT/ab.csv" <<'PY'
+  after=$(cpu_ns "${PID_OF[$1]}")
+  python3 - "$j" "$1" "$2" "$3" "$((after - before))" >> "$OUT/ab.csv" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))["jobs"][0]
 r = j["write"] if j["write"]["io_bytes"] > 0 else j["read"]
-print("%s,%s,%s,%.1f,%.0f" % (sys.argv[2], sys.argv[3], sys.argv[4], r["bw_bytes"] / 1048576.0, r["iops"]))
+ios = max(1, r["total_ios"])
+print("%s,%s,%s,%.1f,%.0f,%.0f" % (sys.argv[2], sys.argv[3], sys.argv[4], r["bw_bytes"] / 1048576.0, r["iops"],
+                                  int(sys.argv[5]) / ios))
 PY
 }
 
+stop_all() {
+  cleanup
+  PIDS=()
+  MNTS=()
+}
+
 log "A=$A_NAME ($A_OPTS)  B=$B_NAME ($B_OPTS)  SIZE=$SIZE RUNTIME=${RUNTIME}s ROUNDS=$ROUNDS -> $OUT"
-echo "target,job,round,MiB_s,IOPS" > "$OUT/ab.csv"
-start "$A_NAME" "$A_OPTS"
-start "$B_NAME" "$B_OPTS"
-for job in $JOBS; do
-  for r in $(seq "$ROUNDS"); do
-    if [ $((r % 2)) = 1 ]; then run "$A_NAME" "$job" "$r"; run "$B_NAME" "$job" "$r"; else run "$B_NAME" "$job" "$r"; run "$A_NAME" "$job" "$r"; fi
+echo "target,job,round,MiB_s,IOPS,cpu_ns_per_io" > "$OUT/ab.csv"
+# Each round mounts both afresh, the first-mounted alternating (odd rounds A, even rounds B): a
+# process started first may land on better memory or a quieter core, and with one pair of mounts
+# for the whole run that advantage looked like a difference between A and B. Within a round every
+# job runs on both, again first A then B on odd rounds and the reverse on even ones.
+for r in $(seq "$ROUNDS"); do
+  if [ $((r % 2)) = 1 ]; then first=$A_NAME; first_opts=$A_OPTS; second=$B_NAME; second_opts=$B_OPTS
+  else first=$B_NAME; first_opts=$B_OPTS; second=$A_NAME; second_opts=$A_OPTS; fi
+  start "$first" "$first_opts"
+  start "$second" "$second_opts"
+  for job in $JOBS; do
+    run "$first" "$job" "$r"
+    run "$second" "$job" "$r"
   done
-  tail -n $((2 * ROUNDS)) "$OUT/ab.csv" | sed 's/^/  /' >&2
+  stop_all
+  log "round $r of $ROUNDS done ($first mounted first)"
 done
 python3 - "$OUT/ab.csv" "$A_NAME" "$B_NAME" <<'PY' | tee "$OUT/ab.md"
 import csv, statistics, sys
@@ -78,11 +101,14 @@ jobs = []
 for r in rows:
     if r["job"] not in jobs:
         jobs.append(r["job"])
+
+def col(j, t, c):
+    return [float(r[c]) for r in rows if r["job"] == j and r["target"] == t]
+
+# Throughput: what a user sees, but on a busy machine it swings with the neighbours.
 print("| job | %s MiB/s (median) | %s MiB/s (median) | %s / %s | per-round ratios |" % (a, b, a, b))
 print("|---|---|---|---|---|")
 for j in jobs:
-    va = [float(r["MiB_s"]) for r in rows if r["job"] == j and r["target"] == a]
-    vb = [float(r["MiB_s"]) for r in rows if r["job"] == j and r["target"] == b]
     rounds = sorted({r["round"] for r in rows if r["job"] == j}, key=int)
     per = []
     for n in rounds:
@@ -90,6 +116,18 @@ for j in jobs:
         y = [float(r["MiB_s"]) for r in rows if r["job"] == j and r["round"] == n and r["target"] == b]
         if x and y and y[0] > 0:
             per.append("%.2f" % (x[0] / y[0]))
-    ma, mb = statistics.median(va), statistics.median(vb)
+    ma, mb = statistics.median(col(j, a, "MiB_s")), statistics.median(col(j, b, "MiB_s"))
     print("| %s | %.1f | %.1f | **%.3f** | %s |" % (j, ma, mb, ma / mb if mb else 0, " ".join(per)))
+
+# The daemon's CPU time per I/O: what a difference between A and B costs, far less sensitive to a
+# busy machine than throughput. "bound" charges the difference to every request in series, at A's
+# rate: the largest throughput share it could take (a CPU-bound 4-job run spreads it over 2 cores).
+print()
+print("| job | %s CPU ns/I/O (median) | %s CPU ns/I/O (median) | difference ns | bound on the cost |" % (a, b))
+print("|---|---|---|---|---|")
+for j in jobs:
+    ca, cb = statistics.median(col(j, a, "cpu_ns_per_io")), statistics.median(col(j, b, "cpu_ns_per_io"))
+    iops = statistics.median(col(j, a, "IOPS"))
+    d = ca - cb
+    print("| %s | %.0f | %.0f | %+.0f | %+.2f %% |" % (j, ca, cb, d, 100.0 * d * iops / 1e9))
 PY

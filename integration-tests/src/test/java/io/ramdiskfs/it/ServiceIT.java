@@ -106,6 +106,73 @@ class ServiceIT {
         Cmd.run("man", "-l", "--warnings", prefix.resolve("share/man/man1/ramdiskfs.1").toString()).assertOk();
     }
 
+    /**
+     * bin/deb packages what bin/install puts in place, for /usr: checked without installing it
+     * (this class owns /sbin/mount.fuse.ramdiskfs meanwhile) by reading the package and running
+     * the jar unpacked from it.
+     */
+    @Test
+    void debPackageHoldsAWorkingInstall() throws IOException {
+        Path out = Files.createTempDirectory(prefix.getParent(), "deb-");
+        Cmd.Result built = Cmd.run(List.of("env", "RAMDISKFS_NO_BUILD=1", repo().resolve("bin/deb").toString(), out.toString()));
+        built.assertOk();
+        Path deb;
+        try (var files = Files.list(out)) {
+            deb = files.filter(f -> f.getFileName().toString().endsWith("_all.deb")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no .deb in " + out + ": " + built.describe()));
+        }
+        assertEquals("ramdiskfs", Cmd.run("dpkg-deb", "-f", deb.toString(), "Package").stdout().strip());
+        String depends = Cmd.run("dpkg-deb", "-f", deb.toString(), "Depends").stdout();
+        assertTrue(depends.contains("libfuse2") && depends.contains("java17-runtime-headless") && !depends.contains("fuse3"), depends);
+        String contents = Cmd.run("dpkg-deb", "-c", deb.toString()).stdout();
+        for (String f : List.of("./usr/bin/ramdiskfs", "./usr/lib/ramdiskfs/ramdiskfs.jar", "./sbin/mount.fuse.ramdiskfs",
+                "./lib/systemd/system/ramdiskfs@.service", "./usr/share/man/man1/ramdiskfs.1.gz")) {
+            assertTrue(contents.contains(" " + f + "\n"), f + " is not in the package:\n" + contents);
+        }
+        assertFalse(contents.contains("install-manifest"), "dpkg keeps the list of files, not a manifest:\n" + contents);
+        assertTrue(contents.startsWith("drwxr-xr-x root/root"), "the package's / is 0755 root:\n" + contents);
+
+        Path root = out.resolve("root");
+        Cmd.run("dpkg-deb", "-x", deb.toString(), root.toString()).assertOk();
+        String launcher = Files.readString(root.resolve("usr/bin/ramdiskfs"));
+        assertTrue(launcher.contains("-jar \"/usr/lib/ramdiskfs/ramdiskfs.jar\""), launcher);
+        assertTrue(launcher.contains("java=${RAMDISKFS_JAVA:-java}"), "a package finds java on the PATH: " + launcher);
+        String unit = Files.readString(root.resolve("lib/systemd/system/ramdiskfs@.service"));
+        assertTrue(unit.contains("ExecStart=/usr/bin/ramdiskfs -o ${RAMDISKFS_OPTIONS} %f"), unit);
+        assertTrue(Files.readString(root.resolve("sbin/mount.fuse.ramdiskfs")).contains("/usr/bin/ramdiskfs"));
+        Cmd.Result version = Cmd.run("java", "-jar", root.resolve("usr/lib/ramdiskfs/ramdiskfs.jar").toString(), "--version");
+        version.assertOk();
+        assertTrue(version.stdout().contains("ramdiskfs"), version.describe());
+    }
+
+    /** The README's path for a new user: one fstab line, {@code mount -a}, {@code ramdiskfs status}, {@code umount}. */
+    @Test
+    void fstabLineMountAllStatusUmount() throws Exception {
+        Path mp = disks.newMountPoint();
+        Path log = disks.testDir().resolve("fstab-daemon.log");
+        mounted.add(mp);
+        Path fstab = disks.testDir().resolve("fstab");
+        Files.writeString(fstab, "# a test's own fstab (mount -T): /etc/fstab is not touched\n"
+                + "ramdiskfs  " + mp + "  fuse.ramdiskfs  disk=scratch=8M,memory_limit=64M,nofail,log=" + log + "  0  0\n");
+
+        Cmd.run("mount", "-T", fstab.toString(), "-a").assertOk();
+        assertTrue(MountInfo.isLiveRamdiskfs(mp), "mount -a returned with the mount live");
+        Cmd.run("dd", "if=/dev/urandom", "of=" + mp.resolve("scratch"), "bs=64k", "count=16", "oflag=direct", "conv=notrunc").assertOk();
+
+        Cmd.Result status = Cmd.run(launcher(), "status", mp.toString());
+        status.assertOk();
+        assertTrue(status.stdout().contains("scratch"), status.describe());
+        MountStatus json = StatusJson.parse(Cmd.run(launcher(), "status", mp.toString(), "--json").stdout());
+        DiskStatus scratch = json.disks().stream().filter(d -> d.name().equals("scratch")).findFirst().orElseThrow();
+        assertEquals(16, scratch.writes().operations(), status.describe());
+        assertEquals(1 << 20, scratch.writes().bytes());
+        ProcessHandle daemon = daemonOf(log);
+
+        Cmd.run("umount", mp.toString()).assertOk();
+        assertTrue(daemon.onExit().get(30, TimeUnit.SECONDS) != null);
+        assertFalse(MountInfo.isMounted(mp));
+    }
+
     @Test
     void mountReturnsOnceLiveAndUmountStopsTheDaemon() throws Exception {
         Path mp = disks.newMountPoint();
