@@ -1,11 +1,9 @@
 package io.ramdiskfs.stats;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Request latencies in fixed buckets, recorded on the I/O path without allocation or a shared
- * lock: one {@link LongAdder} per bucket, so concurrent workers add to their own cells.
+ * The buckets request latencies are counted in ({@link OpCounter} keeps the counts).
  *
  * <p>The bounds are a log scale from 1 µs to 10 s, twelve per decade (1, 1.25, 1.5, 1.75, 2, 2.5,
  * 3, 3.5, 4, 5, 6, 8 × 10^k ns): neighbours differ by at most a third, so a percentile read from
@@ -14,17 +12,13 @@ import java.util.concurrent.atomic.LongAdder;
  * including its bound ({@code le}, as Prometheus counts), the last one everything above 10 s.
  */
 public final class LatencyHistogram {
+    private LatencyHistogram() {}
+
     private static final double[] PER_DECADE = {1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 8};
     /** Upper bounds in nanoseconds, ascending; bucket {@code BOUNDS.length} is the overflow. */
     static final long[] BOUNDS = makeBounds();
-
-    private final LongAdder[] counts = new LongAdder[BOUNDS.length + 1];
-
-    public LatencyHistogram() {
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = new LongAdder();
-        }
-    }
+    /** Buckets in all: one per bound, and the overflow. */
+    static final int BUCKETS = BOUNDS.length + 1;
 
     private static long[] makeBounds() {
         long[] b = new long[7 * PER_DECADE.length + 1];
@@ -70,18 +64,5 @@ public final class LatencyHistogram {
             i++;
         }
         return i;
-    }
-
-    public void record(long nanos) {
-        counts[bucket(nanos)].increment();
-    }
-
-    /** The counts now, bucket by bucket (not one atomic instant while requests run). */
-    public long[] counts() {
-        long[] c = new long[counts.length];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = counts[i].sum();
-        }
-        return c;
     }
 }

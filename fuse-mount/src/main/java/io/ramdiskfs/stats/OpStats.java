@@ -14,16 +14,16 @@ import java.util.Arrays;
  */
 public record OpStats(long bytes, long errors, long totalNanos, long[] latencyCounts) {
     public OpStats {
-        if (latencyCounts.length != LatencyHistogram.BOUNDS.length + 1) {
+        if (latencyCounts.length != LatencyHistogram.BUCKETS) {
             throw new IllegalArgumentException("latency counts has " + latencyCounts.length + " buckets, not "
-                    + (LatencyHistogram.BOUNDS.length + 1));
+                    + (LatencyHistogram.BUCKETS));
         }
         latencyCounts = latencyCounts.clone();
     }
 
     /** Nothing counted. */
     public static OpStats none() {
-        return new OpStats(0, 0, 0, new long[LatencyHistogram.BOUNDS.length + 1]);
+        return new OpStats(0, 0, 0, new long[LatencyHistogram.BUCKETS]);
     }
 
     @Override

@@ -58,20 +58,21 @@ class LatencyHistogramTest {
 
     @Test
     void concurrentRecordsAreAllCounted() throws InterruptedException {
-        LatencyHistogram h = new LatencyHistogram();
+        OpCounter h = new OpCounter();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         for (int t = 0; t < 4; t++) {
             pool.submit(() -> {
                 for (int i = 0; i < 100_000; i++) {
-                    h.record(7_000);
+                    h.record(1, System.nanoTime() - 7_000);
                 }
             });
         }
         pool.shutdown();
         assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
-        long[] c = h.counts();
-        assertEquals(400_000, c[LatencyHistogram.bucket(7_000)]);
-        assertEquals(400_000, java.util.Arrays.stream(c).sum());
+        OpStats s = h.snapshot();
+        assertEquals(400_000, s.operations(), "every record counted, over threads sharing stripes or not");
+        assertEquals(400_000, s.bytes());
+        assertEquals(0, s.countAtMost(B[LatencyHistogram.bucket(7_000) - 1]), "each took 7 µs or more (the clock ran on)");
     }
 
     @Test
