@@ -7,7 +7,8 @@
 # Usage:  sudo bench/ab.sh                       # A: as shipped, B: -Dramdiskfs.stats=false
 #         A_OPTS=... B_OPTS=... ROUNDS=4 RUNTIME=5 SIZE=1G JOBS="randread-1job randwrite-1job" bench/ab.sh
 # Env:    A_OPTS/B_OPTS (JAVA_OPTS of each), A_NAME/B_NAME, ROUNDS (default 4), RUNTIME (s, timed jobs; default 5),
-#         SIZE (default 1G), JOBS (default: every job of bench/run.sh), OUT (default /tmp/ramdiskfs-ab.XXXX),
+#         SIZE (default 1G), DISK (what disk0 is: default SIZE, a RAM disk; e.g. memdiff:/dev/shm/base.img),
+#         JOBS (default: every job of bench/run.sh), OUT (default /tmp/ramdiskfs-ab.XXXX),
 #         CONCURRENT=1: run each job on A and B at the same time instead of in turn. On a machine
 #         others are using, both then meet the same neighbours second by second; the cheaper
 #         configuration gets the larger share of the CPUs, so A/B is their relative cost.
@@ -20,6 +21,7 @@ A_NAME=${A_NAME:-stats}
 B_NAME=${B_NAME:-nostats}
 ROUNDS=${ROUNDS:-4}
 SIZE=${SIZE:-1G}
+DISK=${DISK:-$SIZE}
 RUNTIME=${RUNTIME:-5}
 SEQ_CAP=${SEQ_CAP:-60}
 CONCURRENT=${CONCURRENT:-0}
@@ -46,7 +48,7 @@ trap cleanup EXIT
 start() { # NAME OPTS
   local m=$OUT/$1
   mkdir -p "$m"
-  JAVA_OPTS="$2" RAMDISKFS_NO_BUILD=1 "$ROOT/bin/ramdiskfs" --memory-limit 4G -d "disk0=$SIZE" -d warmup=64M "$m" >"$OUT/$1.log" 2>&1 &
+  JAVA_OPTS="$2" RAMDISKFS_NO_BUILD=1 "$ROOT/bin/ramdiskfs" --memory-limit 4G -d "disk0=$DISK" -d warmup=64M "$m" >"$OUT/$1.log" 2>&1 &
   PIDS+=($!)
   PID_OF[$1]=$!
   MNTS+=("$m")
@@ -58,7 +60,7 @@ start() { # NAME OPTS
 }
 # CPU time of every thread of a process so far, in ns (schedstat: exact, unlike stat's ticks).
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'; }
-run() { # NAME JOB ROUND: appends name,job,round,MiB/s,IOPS,daemon CPU ns per I/O
+run() { # NAME JOB ROUND: appends name,job,round,MiB/s,IOPS,mean completion latency,daemon CPU ns per I/O
   local j=$OUT/$1.$2.$3.json before after
   before=$(cpu_ns "${PID_OF[$1]}")
   FILE=$OUT/$1/disk0 fio "$ROOT/bench/jobs/$2.fio" --output-format=json --output="$j" 2>/dev/null
@@ -68,8 +70,8 @@ import json, sys
 j = json.load(open(sys.argv[1]))["jobs"][0]
 r = j["write"] if j["write"]["io_bytes"] > 0 else j["read"]
 ios = max(1, r["total_ios"])
-print("%s,%s,%s,%.1f,%.0f,%.0f" % (sys.argv[2], sys.argv[3], sys.argv[4], r["bw_bytes"] / 1048576.0, r["iops"],
-                                  int(sys.argv[5]) / ios))
+print("%s,%s,%s,%.1f,%.0f,%.2f,%.0f" % (sys.argv[2], sys.argv[3], sys.argv[4], r["bw_bytes"] / 1048576.0, r["iops"],
+                                       r["clat_ns"]["mean"] / 1000.0, int(sys.argv[5]) / ios))
 PY
 }
 
@@ -80,7 +82,7 @@ stop_all() {
 }
 
 log "A=$A_NAME ($A_OPTS)  B=$B_NAME ($B_OPTS)  SIZE=$SIZE RUNTIME=${RUNTIME}s ROUNDS=$ROUNDS -> $OUT"
-echo "target,job,round,MiB_s,IOPS,cpu_ns_per_io" > "$OUT/ab.csv"
+echo "target,job,round,MiB_s,IOPS,clat_us,cpu_ns_per_io" > "$OUT/ab.csv"
 # Each round mounts both afresh, the first-mounted alternating (odd rounds A, even rounds B): a
 # process started first may land on better memory or a quieter core, and with one pair of mounts
 # for the whole run that advantage looked like a difference between A and B. Within a round every
@@ -129,6 +131,13 @@ for j in jobs:
             per.append("%.2f" % (x[0] / y[0]))
     ma, mb = statistics.median(col(j, a, "MiB_s")), statistics.median(col(j, b, "MiB_s"))
     print("| %s | %.1f | %.1f | **%.3f** | %s |" % (j, ma, mb, ma / mb if mb else 0, " ".join(per)))
+
+print()
+print("| job | %s mean completion latency, us (median of rounds) | %s | %s / %s |" % (a, b, a, b))
+print("|---|---|---|---|")
+for j in jobs:
+    ma, mb = statistics.median(col(j, a, "clat_us")), statistics.median(col(j, b, "clat_us"))
+    print("| %s | %.2f | %.2f | %.3f |" % (j, ma, mb, ma / mb if mb else 0))
 
 # The daemon's CPU time per I/O: what a difference between A and B costs, far less sensitive to a
 # busy machine than throughput. "bound" charges the difference to every request in series, at A's
