@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ramdiskfs.DiskDefinition;
 import io.ramdiskfs.RamDiskFs;
 import io.ramdiskfs.fs.DiskFile;
+import io.ramdiskfs.service.PrometheusText;
+import io.ramdiskfs.status.MountStatus;
 import io.ramdiskfs.it.support.Cmd;
 import io.ramdiskfs.it.support.Data;
 import io.ramdiskfs.it.support.MountedDisks;
@@ -88,6 +90,13 @@ class PassthroughIT {
         long[] df = Tools.df(fs.mountPoint());
         assertEquals(64 * MiB, df[0], "df size: the budget");
         assertTrue(df[1] >= 32 * MiB && df[1] <= 33 * MiB, "df used " + df[1]);
+        // Not the process's RSS: the bytes are the tmpfs's; status and metrics count its blocks.
+        MountStatus status = fs.directory().status();
+        assertEquals(32 * MiB, status.memoryUsedBytes(), "status: memory used, as df");
+        assertEquals(32 * MiB, status.disks().stream().filter(d -> d.name().equals("disk0")).findFirst().orElseThrow()
+                .committedBytes(), "status: the disk's memory");
+        assertTrue(PrometheusText.render(status).contains("\nramdiskfs_memory_used_bytes " + 32 * MiB + "\n"),
+                "metrics: ramdiskfs_memory_used_bytes");
     }
 
     @Test

@@ -154,6 +154,13 @@ public final class MountedDisks implements BeforeEachCallback, AfterEachCallback
         return p;
     }
 
+    /** {@link #startCli(Path, List, List)} from {@code jar}, a copy of the jar with its {@code lib/} beside it. */
+    public CliProcess startCli(Path mountPoint, List<String> wrapper, Path jar, List<String> args) {
+        CliProcess p = CliProcess.start(testDir, "ramdiskfs", mountPoint, wrapper, jar, args);
+        add(p, "ramdiskfs process " + p.pid(), p::close, null);
+        return p;
+    }
+
     /** Starts {@code ramdiskfs ARGS MOUNTPOINT} and waits until the mount is live. */
     public CliProcess startCliMounted(Path mountPoint, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
