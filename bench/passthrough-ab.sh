@@ -6,15 +6,15 @@
 #   ROUNDS (default 3), SIZE (1G), RUNTIME (3 s per random job), JOBS (default: the bench/run.sh seven)
 #   TARGETS (default "tmpfs pt fuse"): tmpfs = a file in /dev/shm (the baseline, always run);
 #     pt = a passthrough disk, fuse = a plain disk on the FUSE path (same ramdiskfs);
-#     ptb = a passthrough disk of a second ramdiskfs started with JAVA_OPTS=$B_OPTS (an A/B of a
-#     setting, e.g. B_OPTS=-Dramdiskfs.backingTmpfs=huge=never);
+#     ptb = a passthrough disk of a second ramdiskfs started with JAVA_OPTS=$B_OPTS and the options
+#     $B_ARGS (an A/B of a setting, e.g. B_ARGS=--huge-pages or B_OPTS=-Dramdiskfs.backingTmpfs=...);
 #     tmpfsh = a file on a tmpfs mounted with huge=within_size (what tmpfs itself does with it).
 set -u
 export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${ROUNDS:-3}; SIZE=${SIZE:-1G}; RUNTIME=${RUNTIME:-3}; SEQ_CAP=${SEQ_CAP:-60}
 JOBS=${JOBS:-"seqwrite-buffered seqwrite-direct seqread-direct randread-1job randread-4jobs randwrite-1job randwrite-4jobs"}
-TARGETS=${TARGETS:-"tmpfs pt fuse"}; B_OPTS=${B_OPTS:-}
+TARGETS=${TARGETS:-"tmpfs pt fuse"}; B_OPTS=${B_OPTS:-}; B_ARGS=${B_ARGS:-}
 case " $TARGETS " in *" tmpfs "*) ;; *) TARGETS="tmpfs $TARGETS" ;; esac
 export SIZE RUNTIME SEQ_CAP
 S=$(mktemp -d /tmp/ramdiskfs-ab.XXXXXX); SHM=/dev/shm/$(basename "$S").img; PIDS=
@@ -34,7 +34,7 @@ start() { # mountpoint log disk-args...
 }
 truncate -s "$SIZE" "$SHM"
 case " $TARGETS " in *" pt "*|*" fuse "*) start "$S/mnt" "$S/log" -d "pt=$SIZE,passthrough" -d "fuse=$SIZE" ;; esac
-case " $TARGETS " in *" ptb "*) JAVA_OPTS="$B_OPTS" start "$S/mntb" "$S/logb" -d "ptb=$SIZE,passthrough" ;; esac
+case " $TARGETS " in *" ptb "*) JAVA_OPTS="$B_OPTS" start "$S/mntb" "$S/logb" $B_ARGS -d "ptb=$SIZE,passthrough" ;; esac
 case " $TARGETS " in *" tmpfsh "*) mkdir "$S/huge"; mount -t tmpfs -o "size=$SIZE,huge=within_size" none "$S/huge"; truncate -s "$SIZE" "$S/huge/f" ;; esac
 for t in pt ptb; do
   case " $TARGETS " in *" $t "*)

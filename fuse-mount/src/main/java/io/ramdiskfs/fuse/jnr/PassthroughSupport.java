@@ -24,14 +24,16 @@ public final class PassthroughSupport {
     /**
      * The pool for passthrough disks, sharing {@code budget}'s limit with the RAM layers (one
      * budget for the mount, not one per kind), or null (logged).
+     *
+     * @param hugePages the files keep their bytes in 2 MiB pages ({@code huge=within_size})
      */
-    public static BackingFilePool pool(MemoryBudget budget) {
+    public static BackingFilePool pool(MemoryBudget budget, boolean hugePages) {
         String why = missing(read("/proc/sys/kernel/osrelease"), read("/proc/self/status"));
         if (why != null) {
             log.info("passthrough disks are served as plain RAM disks: {}", why);
             return null;
         }
-        BackingFilePool pool = BackingFilePool.create(budget.limit());
+        BackingFilePool pool = BackingFilePool.create(budget.limit(), hugePages);
         if (pool == null) {
             return null;
         }
