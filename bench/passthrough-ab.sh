@@ -9,6 +9,8 @@
 #     ptb = a passthrough disk of a second ramdiskfs started with JAVA_OPTS=$B_OPTS and the options
 #     $B_ARGS (an A/B of a setting, e.g. B_ARGS=--huge-pages or B_OPTS=-Dramdiskfs.backingTmpfs=...);
 #     tmpfsh = a file on a tmpfs mounted with huge=within_size (what tmpfs itself does with it).
+#   FRESH=1: punch every target's whole file before each run, so that writes fill empty memory
+#     (the first fill of a disk) instead of overwriting what earlier jobs wrote.
 set -u
 export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +51,7 @@ for job in $JOBS; do
   : > "$S/job.csv"
   for r in $(seq "$ROUNDS"); do
     for t in $TARGETS; do
+      [ "${FRESH:-0}" = 1 ] && fallocate --punch-hole --keep-size --offset 0 --length "$(stat -c %s "$(file_of $t)")" "$(file_of $t)"
       sync; echo 3 > /proc/sys/vm/drop_caches
       line=$(FILE=$(file_of $t) fio "$ROOT/bench/jobs/$job.fio" --output-format=json 2>/dev/null | python3 -c '
 import json,sys; j=json.load(sys.stdin)["jobs"][0]; s="write" if j["write"]["io_bytes"]>0 else "read"
