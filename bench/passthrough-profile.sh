@@ -15,6 +15,7 @@ cleanup() {
   [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
   awk -v m="$S/mnt" '$5 == m' /proc/self/mountinfo | grep -q . && fusermount -uz "$S/mnt"
   rm -f "$SHM"; rm -rf "$S/mnt"
+  [ "$OUT" = "$S/out" ] || rm -rf "$S"   # keep the scratch directory only when the results are in it
 }
 trap cleanup EXIT; trap 'exit 130' INT TERM
 mkdir "$S/mnt"; truncate -s "$SIZE" "$SHM"
