@@ -67,6 +67,8 @@ if "passthrough" in targets and "tmpfs" in targets:
     ratios.append(("passthrough / tmpfs", "passthrough", "tmpfs"))
 if "passthrough" in targets and "ramdiskfs" in targets:
     ratios.append(("passthrough / ramdiskfs", "passthrough", "ramdiskfs"))
+if "passthroughhuge" in targets and "tmpfs" in targets:
+    ratios.append(("passthroughhuge / tmpfs", "passthroughhuge", "tmpfs"))
 if "noxattr" in targets and "c_memfile" in targets:
     ratios.append(("--no-xattr / C memfile", "noxattr", "c_memfile"))
 if "pagecache" in targets and "ramdiskfs" in targets:

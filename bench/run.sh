@@ -5,8 +5,8 @@
 # Usage:  sudo bench/run.sh                  # SIZE=1G, 10 s per timed job
 #         SIZE=256M RUNTIME=3 bench/run.sh   # a quick look
 # Env:    SIZE, RUNTIME (timed jobs, s), WARM_GIB (RAM touched first; default 4), SEQ_CAP (cap on one-pass jobs, s), TARGETS (subset of
-#         "tmpfs c_memfile ramdiskfs passthrough pagecache serialwrites noxattr memdiff memdiffcopy smallrequests libfusedata nostats";
-#         passthrough = a plain disk on the FUSE passthrough fast lane; NAME#2 repeats a target in the same run;
+#         "tmpfs c_memfile ramdiskfs passthrough passthroughhuge pagecache serialwrites noxattr memdiff memdiffcopy smallrequests libfusedata nostats";
+#         passthrough = a plain disk on the FUSE passthrough fast lane, passthroughhuge = the same with --huge-pages; NAME#2 repeats a target in the same run;
 #         nostats = without the status counters (-Dramdiskfs.stats=false);
 #         smallrequests = libfuse2's 128 KiB requests instead of 1 MiB, libfusedata = READ/WRITE through libfuse; pagecache = ramdiskfs
 #         --page-cache, serialwrites = without FOPEN_PARALLEL_DIRECT_WRITES, noxattr = --page-cache --no-xattr,
@@ -92,6 +92,8 @@ serve() { local spec=$1; shift; start_ramdiskfs "$@" -d "disk0=$spec" -d warmup=
 setup_ramdiskfs() { serve "$SIZE"; }
 # The fast lane: FUSE passthrough to a tmpfs file (root, Linux 6.9+); the same disk as ramdiskfs otherwise.
 setup_passthrough() { serve "$SIZE,passthrough"; }
+# The fast lane with 2 MiB pages in its tmpfs (--huge-pages: faster, memory in 2 MiB units).
+setup_passthroughhuge() { serve "$SIZE,passthrough" --huge-pages; }
 setup_noxattr() { serve "$SIZE" --page-cache --no-xattr; }
 setup_pagecache() { serve "$SIZE" --page-cache; }
 setup_serialwrites() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.parallelWrites=false" serve "$SIZE"; }

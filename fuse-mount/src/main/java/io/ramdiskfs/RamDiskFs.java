@@ -70,7 +70,7 @@ public final class RamDiskFs implements AutoCloseable {
         MemoryBudget budget = new MemoryBudget(limit);
         ChunkAllocator allocator = chunkAllocator();
         int sectorSize = options.sectorSize();
-        BackingFilePool pool = options.wantsPassthrough() ? PassthroughSupport.pool(limit) : null;
+        BackingFilePool pool = options.wantsPassthrough() ? PassthroughSupport.pool(budget, options.hugePages()) : null;
         DiskDirectory dir = new DiskDirectory(
                 options.passthrough() && pool != null
                         ? () -> LayeredDisk.of(pool.newDisk(0, sectorSize, false), false)

@@ -94,6 +94,12 @@ public final class CliOptions {
             + " Per disk: --disk NAME=SIZE,passthrough.")
     boolean passthrough;
 
+    @Option(names = "--huge-pages", description = "Passthrough disks keep their bytes in 2 MiB pages (tmpfs huge=within_size):"
+            + " 4 KiB random I/O on a written disk ~1.2x and 1 MiB I/O 2-3x faster, but memory is taken in 2 MiB units (a 4 KiB"
+            + " write into an untouched 2 MiB costs 2 MiB; du shows it; a punch still frees 4 KiB pages). Needs --passthrough"
+            + " or a ,passthrough disk.")
+    boolean hugePages;
+
     @Option(names = "--metrics", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9100; port 0: any free port).")
     String metrics;
@@ -152,12 +158,15 @@ public final class CliOptions {
             }
             defs.replaceAll(d -> d.role() == DiskDefinition.Role.PERSIST ? d.withSaveInterval(every) : d);
         }
+        if (hugePages && !passthrough && defs.stream().noneMatch(DiskDefinition::passthrough)) {
+            throw new UsageException("--huge-pages is for passthrough disks: add --passthrough, or ,passthrough to a disk");
+        }
         if (mountPoint != null && mountPoint.isEmpty()) {
             throw new UsageException("the mount point is an empty string");
         }
         Path mp = workingDir.resolve(mountPoint == null ? DEFAULT_MOUNT_POINT : mountPoint).toAbsolutePath().normalize();
         try {
-            return new MountOptions(mp, defs, sector, limit, readOnly, allowOther, !noXattr, pageCache, passthrough);
+            return new MountOptions(mp, defs, sector, limit, readOnly, allowOther, !noXattr, pageCache, passthrough, hugePages);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage()); // checked above; kept so nothing escapes as a stack trace
         }

@@ -80,7 +80,7 @@ public final class ImageCommand {
             return save ? " (the directory of IMAGE does not exist)" : "";
         }
         if (m.contains("not supported")) {
-            return save ? " (cache: and writethrough: disks take no snapshot, so they cannot be saved at one instant)"
+            return save ? " (passthrough, cache: and writethrough: disks take no snapshot, so they cannot be saved at one instant)"
                     : " (only a memdiff: disk over an image file can be committed)";
         }
         if (m.contains("busy")) {

@@ -16,7 +16,7 @@ import java.util.Set;
  * <pre>
  *   disk=NAME=SIZE[+ro]              -d NAME=SIZE[,ro]          (repeat for more disks)
  *   disk=NAME=memdiff:IMAGE[+ro]     -d NAME=memdiff:IMAGE[,ro]
- *   memory_limit=SIZE  sector_size=N  metrics=HOST:PORT  allow_other  ro  page_cache  no_xattr  passthrough  verbose
+ *   memory_limit=SIZE  sector_size=N  metrics=HOST:PORT  allow_other  ro  page_cache  no_xattr  passthrough  huge_pages  verbose
  *   log=FILE           where the daemon writes its log (helper form only)
  *   daemon_timeout=S   how long to wait for the daemon's mount, in seconds (default 600)
  * </pre>
@@ -105,6 +105,7 @@ public record MountHelperArgs(String mountPoint, boolean daemon, List<String> cl
                     case "page_cache" -> cli.add(flag(item, name, value, "--page-cache"));
                     case "no_xattr" -> cli.add(flag(item, name, value, "--no-xattr"));
                     case "passthrough" -> cli.add(flag(item, name, value, "--passthrough"));
+                    case "huge_pages" -> cli.add(flag(item, name, value, "--huge-pages"));
                     case "verbose", "debug" -> cli.add(flag(item, name, value, "-v"));
                     case "log" -> log = need(item, name, value);
                     case "daemon_timeout" -> timeout = seconds(item, need(item, name, value));
@@ -113,7 +114,7 @@ public record MountHelperArgs(String mountPoint, boolean daemon, List<String> cl
                         if (!IGNORED.contains(name) && !name.startsWith("x_") && !name.equals("comment")) {
                             throw new UsageException("unknown mount option '" + item + "' (known: disk=NAME=SIZE[+ro],"
                                     + " memory_limit=SIZE, sector_size=N, metrics=HOST:PORT, allow_other, ro, page_cache,"
-                                    + " no_xattr, passthrough, verbose, log=FILE, daemon_timeout=SECONDS; see ramdiskfs(1))");
+                                    + " no_xattr, passthrough, huge_pages, verbose, log=FILE, daemon_timeout=SECONDS; see ramdiskfs(1))");
                         }
                     }
                 }

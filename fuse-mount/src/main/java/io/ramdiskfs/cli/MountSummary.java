@@ -15,7 +15,7 @@ public final class MountSummary {
     public static String describe(Path dir, MountOptions options) {
         List<String> disks = new ArrayList<>();
         for (DiskDefinition d : options.disks()) {
-            disks.add(describe(d));
+            disks.add(describe(d, options.passthrough()));
         }
         StringBuilder sb = new StringBuilder("mounted ").append(dir).append(": ").append(String.join(", ", disks))
                 .append("; memory limit ").append(options.memoryLimit()).append(" bytes");
@@ -31,10 +31,13 @@ public final class MountSummary {
         return sb.toString();
     }
 
-    static String describe(DiskDefinition d) {
+    /** @param passthrough the mount asks passthrough for every plain disk ({@code --passthrough}) */
+    static String describe(DiskDefinition d, boolean passthrough) {
         String ro = d.readOnly() ? ", ro" : "";
         if (d.image() == null) {
-            return d.name() + " (" + d.sizeBytes() + " bytes, ram" + ro + ")";
+            // Asked for; where the lane is missing, a log line before this one says so.
+            String lane = d.passthrough() || passthrough ? ", passthrough" : "";
+            return d.name() + " (" + d.sizeBytes() + " bytes, ram" + lane + ro + ")";
         }
         String size;
         try {

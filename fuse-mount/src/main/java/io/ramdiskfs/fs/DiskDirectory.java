@@ -989,7 +989,10 @@ public final class DiskDirectory {
         return sb.toString();
     }
 
-    /** Every disk and the budget now, with the I/O since the mount; disks sorted by name. */
+    /**
+     * Every disk and the budget now, with the I/O since the mount; disks sorted by name. Memory
+     * used is {@link #memoryUsed()}, what {@code df} shows: passthrough files included.
+     */
     public MountStatus status() {
         List<DiskStatus> disks = new ArrayList<>();
         for (var e : new java.util.TreeMap<>(files).entrySet()) {
@@ -1002,7 +1005,7 @@ public final class DiskDirectory {
             disks.add(new DiskStatus(e.getKey(), d.sizeBytes(), d.committedBytes(), d.sectorSize(), d.isReadOnly(),
                     describeLayers(d), snaps, io.reads().snapshot(), io.writes().snapshot(), io.discards().snapshot()));
         }
-        return new MountStatus(budget.limit(), budget.used(), madeAtMillis, System.currentTimeMillis(), disks);
+        return new MountStatus(budget.limit(), memoryUsed(), madeAtMillis, System.currentTimeMillis(), disks);
     }
 
     /** Closes every disk (unmount), including unlinked disks whose handles were never released. */

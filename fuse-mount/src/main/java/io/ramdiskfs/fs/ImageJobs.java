@@ -163,7 +163,7 @@ public final class ImageJobs {
         } catch (DiskException e) {
             if (e.error() == DiskError.UNSUPPORTED) {
                 throw new FsException(Errno.EOPNOTSUPP, path + " cannot be saved at one instant: " + e.getMessage()
-                        + " (cache: and writethrough: disks take no snapshots; copy the image instead)");
+                        + " (passthrough, cache: and writethrough: disks take no snapshots; copy the image or the disk instead)");
             }
             throw e;
         }

@@ -24,12 +24,12 @@ public final class PrometheusText {
 
     public static String render(MountStatus s) {
         StringBuilder sb = new StringBuilder(4096);
-        gauge(sb, "ramdiskfs_memory_limit_bytes", "Memory budget shared by every RAM layer.");
+        gauge(sb, "ramdiskfs_memory_limit_bytes", "Memory budget shared by every disk (RAM layers and passthrough files).");
         sb.append("ramdiskfs_memory_limit_bytes ").append(s.memoryLimitBytes()).append('\n');
-        gauge(sb, "ramdiskfs_memory_used_bytes", "Data memory held by all RAM layers.");
+        gauge(sb, "ramdiskfs_memory_used_bytes", "Data memory held by every disk: RAM layers and the tmpfs blocks of passthrough files, as df shows.");
         sb.append("ramdiskfs_memory_used_bytes ").append(s.memoryUsedBytes()).append('\n');
         perDisk(sb, s, "gauge", "ramdiskfs_disk_size_bytes", "Size of the disk.", d -> Long.toString(d.sizeBytes()));
-        perDisk(sb, s, "gauge", "ramdiskfs_disk_committed_bytes", "Data memory the disk's layers hold.",
+        perDisk(sb, s, "gauge", "ramdiskfs_disk_committed_bytes", "Data memory the disk's layers hold (a passthrough disk: its tmpfs blocks).",
                 d -> Long.toString(d.committedBytes()));
         for (String op : OPS) {
             String what = op.equals("discard") ? "Discards (punched or zeroed ranges)" : capitalized(op) + "s";

@@ -190,6 +190,18 @@ class CliTest {
     }
 
     @Test
+    void hugePagesAreForPassthroughDisksOnly() {
+        assertEquals(0, run("--passthrough"));
+        assertFalse(mounted.hugePages(), "4 KiB pages by default: memory in units of what is written");
+        assertEquals(0, run("--passthrough", "--huge-pages"));
+        assertTrue(mounted.hugePages());
+        assertEquals(0, run("--huge-pages", "-d", "p=1G,passthrough"));
+        assertTrue(mounted.hugePages());
+        mounted = null;
+        assertUsageError("--huge-pages is for passthrough disks: add --passthrough, or ,passthrough to a disk", "--huge-pages");
+    }
+
+    @Test
     void directIoByDefaultAndThePageCacheOnRequest() {
         assertEquals(0, run());
         assertFalse(mounted.pageCache(), "the default mount serves files with direct_io");

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @RequiresFuse(root = true, tools = {"setfattr", "getfattr", "cmp", "python3", "losetup", "mount", "umount", "du"})
 class ImagesIT {
     @RegisterExtension
-    final MountedDisks disks = new MountedDisks();
+    final MountedDisks disks = new MountedDisks().offTheLane(); // snapshots and saves: RAM disks on either lane
 
     /** {@code ramdiskfs ARGS} on a running mount. */
     static Cmd.Result ramdiskfs(String... args) {

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ramdiskfs.DiskDefinition;
 import io.ramdiskfs.RamDiskFs;
 import io.ramdiskfs.fs.DiskFile;
+import io.ramdiskfs.service.PrometheusText;
+import io.ramdiskfs.status.MountStatus;
 import io.ramdiskfs.it.support.Cmd;
 import io.ramdiskfs.it.support.Data;
 import io.ramdiskfs.it.support.MountedDisks;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -88,6 +91,13 @@ class PassthroughIT {
         long[] df = Tools.df(fs.mountPoint());
         assertEquals(64 * MiB, df[0], "df size: the budget");
         assertTrue(df[1] >= 32 * MiB && df[1] <= 33 * MiB, "df used " + df[1]);
+        // Not the process's RSS: the bytes are the tmpfs's; status and metrics count its blocks.
+        MountStatus status = fs.directory().status();
+        assertEquals(32 * MiB, status.memoryUsedBytes(), "status: memory used, as df");
+        assertEquals(32 * MiB, status.disks().stream().filter(d -> d.name().equals("disk0")).findFirst().orElseThrow()
+                .committedBytes(), "status: the disk's memory");
+        assertTrue(PrometheusText.render(status).contains("\nramdiskfs_memory_used_bytes " + 32 * MiB + "\n"),
+                "metrics: ramdiskfs_memory_used_bytes");
     }
 
     @Test
@@ -127,6 +137,32 @@ class PassthroughIT {
         Tools.punchHole(disk, 0, 32 * MiB);
         Tools.dd("if=" + fill, "of=" + disk, "bs=1M", "count=16", "conv=notrunc", "oflag=direct").assertOk();
     }
+
+    @Test
+    void withHugePagesMemoryComesIn2MiBUnitsAndAPunchStillFrees4KiB() throws Exception {
+        String thp = Files.exists(SHMEM_THP) ? Files.readString(SHMEM_THP) : "[deny]";
+        Assumptions.assumeFalse(thp.contains("[deny]"), "this kernel has no huge pages for tmpfs: " + SHMEM_THP + " " + thp);
+        RamDiskFs huge = disks.mount(disks.options(DiskDefinition.ram("h", 64 * MiB).asPassthrough())
+                .withMemoryLimit(64 * MiB).withHugePages(true));
+        Path h = huge.mountPoint().resolve("h");
+        Path data = Data.random(tmp.resolve("data"), 16 * MiB, 9);
+
+        Tools.dd("if=" + data, "of=" + h, "bs=1M", "conv=notrunc", "oflag=direct").assertOk();
+        Tools.dd("if=" + data, "of=" + h, "bs=4k", "count=1", "seek=" + 40 * MiB / 4096, "conv=notrunc", "oflag=direct")
+                .assertOk();
+
+        Tools.cmp(data, 0, h, 0, 16 * MiB);
+        Tools.cmp(data, 0, h, 40 * MiB, 4096);
+        Tools.cmpZeros(h, 40 * MiB + 4096, 2 * MiB - 4096);
+        assertEquals(18 * MiB, Tools.du(h), "16 MiB of 1 MiB writes, and a 4 KiB write that took a whole 2 MiB page");
+        Tools.punchHole(h, 40 * MiB, 4096);
+        Tools.punchHole(h, MiB, 64 * 1024);
+        Tools.cmpZeros(h, MiB, 64 * 1024);
+        Tools.cmp(data, MiB + 64 * 1024, h, MiB + 64 * 1024, 15 * MiB - 64 * 1024);
+        assertEquals(18 * MiB - 4096 - 64 * 1024, Tools.du(h), "a punch splits the page and frees what it covers");
+    }
+
+    private static final Path SHMEM_THP = Path.of("/sys/kernel/mm/transparent_hugepage/shmem_enabled");
 
     @Test
     void aReadOnlyPassthroughDiskRefusesWrites() {

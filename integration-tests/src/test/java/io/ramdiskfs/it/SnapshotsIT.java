@@ -32,7 +32,7 @@ class SnapshotsIT {
     static final long DISK = 64 * MiB;
 
     @RegisterExtension
-    final MountedDisks disks = new MountedDisks();
+    final MountedDisks disks = new MountedDisks().offTheLane(); // snapshots and saves: RAM disks on either lane
 
     private static long used(RamDiskFs fs) {
         return Tools.df(fs.mountPoint())[1];

@@ -84,6 +84,11 @@ class SparseClientsIT {
         assertSameSparse(thin, x.resolve("thin"));
 
         Path saved = out.resolve("saved.raw");
+        if (MountedDisks.passthroughLane()) {
+            // A passthrough disk takes no snapshot, so it cannot be saved at one instant; cp above is the way.
+            Cmd.run(QUICK, ImagesIT.command("save", thin.toString(), saved.toString())).assertFailsWith("passthrough");
+            return;
+        }
         Cmd.run(QUICK, ImagesIT.command("save", thin.toString(), saved.toString())).assertOk();
         assertSameSparse(thin, saved);
         assertTrue(Files.exists(saved));

@@ -6,6 +6,7 @@ import io.ramdiskfs.disk.LayerIo;
 import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.disk.SectorMarker;
 import io.ramdiskfs.disk.SectorRange;
+import io.ramdiskfs.disk.SectorRun;
 import io.ramdiskfs.fs.BackingFile;
 import io.ramdiskfs.fs.Errno;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -178,6 +179,33 @@ public final class BackingFileLayer implements LayerIo, BackingFile {
         if (libc.ftruncate(fd, newSectorCount * sectorSize) != 0) {
             throw failure("ftruncate", LastError.getLastError(runtime));
         }
+    }
+
+    /**
+     * Data or a hole, from the file's own SEEK_DATA / SEEK_HOLE (tmpfs answers by page), so that
+     * {@code cp --sparse}, {@code qemu-img} and saving skip what was never written or was punched:
+     * a sector is data when any of its bytes is. Claims data when the file cannot say.
+     */
+    @Override
+    public SectorRun run(long sector, long limit, SectorRun out) {
+        long pos = sector * sectorSize;
+        long data = libc.lseek(fd, pos, Libc.SEEK_DATA);
+        if (data < 0) {
+            // ENXIO: no data from here to the end of the file.
+            return LastError.getLastError(runtime) == Errno.ENXIO.code() ? out.set(SectorRun.ZERO, limit) : out.set(SectorRun.DATA, limit);
+        }
+        if (data / sectorSize >= limit) {
+            return out.set(SectorRun.ZERO, limit);
+        }
+        if (data / sectorSize > sector) {
+            return out.set(SectorRun.ZERO, data / sectorSize);
+        }
+        long hole = libc.lseek(fd, pos, Libc.SEEK_HOLE);
+        if (hole < 0) {
+            return out.set(SectorRun.DATA, Math.max(sector + 1, limit));
+        }
+        long end = (hole + sectorSize - 1) / sectorSize;
+        return out.set(SectorRun.DATA, Math.max(sector + 1, Math.min(limit, end)));
     }
 
     @Override

@@ -83,6 +83,15 @@ public interface Libc {
     @SaveError
     int statx(int dirfd, String path, int flags, int mask, @intptr_t long buf);
 
+    /** struct statfs (120 bytes on x86-64): f_bsize@8, f_blocks@16, f_bfree@24. */
+    @SaveError
+    int fstatfs(int fd, @intptr_t long buf);
+
+    int STATFS_BYTES = 120;
+    int STATFS_BSIZE_AT = 8;
+    int STATFS_BLOCKS_AT = 16;
+    int STATFS_BFREE_AT = 24;
+
     @SaveError
     int ioctl(int fd, long request, @intptr_t long arg);
 

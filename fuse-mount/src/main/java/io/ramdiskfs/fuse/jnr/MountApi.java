@@ -10,8 +10,12 @@ import jnr.ffi.annotations.SaveError;
 public interface MountApi {
     int FSOPEN_CLOEXEC = 1;
     int FSMOUNT_CLOEXEC = 1;
+    int FSCONFIG_SET_FLAG = 0;
     int FSCONFIG_SET_STRING = 1;
     int FSCONFIG_CMD_CREATE = 6;
+    int FSCONFIG_CMD_RECONFIGURE = 7;
+    int FSPICK_CLOEXEC = 1;
+    int FSPICK_EMPTY_PATH = 8;
 
     @SaveError
     int fsopen(String fsName, int flags);
@@ -21,6 +25,10 @@ public interface MountApi {
 
     @SaveError
     int fsmount(int fd, int flags, int attrFlags);
+
+    /** A configuration context for the mount at {@code dfd} (with {@link #FSPICK_EMPTY_PATH} and ""), to reconfigure it. */
+    @SaveError
+    int fspick(int dfd, String path, int flags);
 
     static MountApi load() {
         return LibraryLoader.create(MountApi.class).failImmediately().load("c");

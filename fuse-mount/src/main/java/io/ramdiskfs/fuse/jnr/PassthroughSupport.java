@@ -1,5 +1,6 @@
 package io.ramdiskfs.fuse.jnr;
 
+import io.ramdiskfs.disk.MemoryBudget;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,14 +21,41 @@ public final class PassthroughSupport {
 
     private PassthroughSupport() {}
 
-    /** The pool for passthrough disks of at most {@code limitBytes} together, or null (logged). */
-    public static BackingFilePool pool(long limitBytes) {
+    /**
+     * The pool for passthrough disks, sharing {@code budget}'s limit with the RAM layers (one
+     * budget for the mount, not one per kind), or null (logged).
+     *
+     * @param hugePages the files keep their bytes in 2 MiB pages ({@code huge=within_size})
+     */
+    public static BackingFilePool pool(MemoryBudget budget, boolean hugePages) {
         String why = missing(read("/proc/sys/kernel/osrelease"), read("/proc/self/status"));
         if (why != null) {
             log.info("passthrough disks are served as plain RAM disks: {}", why);
             return null;
         }
-        return BackingFilePool.create(limitBytes);
+        BackingFilePool pool = BackingFilePool.create(budget.limit(), hugePages);
+        if (pool == null) {
+            return null;
+        }
+        try {
+            budget.share(pool, loanStep(budget.limit()));
+            return pool;
+        } catch (RuntimeException e) {
+            pool.close();
+            log.info("passthrough disks are served as plain RAM disks: the passthrough tmpfs cannot share the memory budget ({})",
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * How far the tmpfs's share of the budget moves at once: a 64th of the limit, between 1 and
+     * 64 MiB. Smaller is closer to the limit for passthrough writes (the tmpfs may be refused up
+     * to two steps early); larger is fewer reconfigurations (one per step of RAM written or freed).
+     */
+    static long loanStep(long limit) {
+        long step = Math.min(64L << 20, Math.max(1L << 20, limit / 64));
+        return step / 4096 * 4096;
     }
 
     /** What is missing for passthrough, or null; from the kernel release and /proc/self/status. */

@@ -1,5 +1,6 @@
 package io.ramdiskfs.fuse.jnr;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,5 +29,13 @@ class PassthroughSupportTest {
     void withoutCapSysAdminItFallsBackAndSaysWhy() {
         assertTrue(PassthroughSupport.missing("6.18.0", NO_SYS_ADMIN).contains("CAP_SYS_ADMIN"));
         assertTrue(PassthroughSupport.missing("6.18.0", "Name:\tjava\n").contains("CAP_SYS_ADMIN"));
+    }
+
+    @Test
+    void theLoanMovesInAStepOfA64thOfTheLimitBetween1And64MiB() {
+        assertEquals(1L << 20, PassthroughSupport.loanStep(64L << 20), "small budgets: 1 MiB");
+        assertEquals(16L << 20, PassthroughSupport.loanStep(1L << 30));
+        assertEquals(64L << 20, PassthroughSupport.loanStep(1L << 40), "large budgets: 64 MiB");
+        assertEquals(0, PassthroughSupport.loanStep(3_000_000_000L) % 4096, "whole pages");
     }
 }

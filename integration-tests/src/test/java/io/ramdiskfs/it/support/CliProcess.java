@@ -60,11 +60,19 @@ public final class CliProcess implements AutoCloseable {
      * shell that moves itself into a cgroup, then execs the rest): its PID is then the JVM's.
      */
     public static CliProcess start(Path logDir, String name, Path mountPoint, List<String> wrapper, List<String> args) {
+        return start(logDir, name, mountPoint, wrapper, jar(), args);
+    }
+
+    /**
+     * {@link #start(Path, String, Path, List, List)} from another copy of the jar (its {@code lib/}
+     * beside it), e.g. one that a user other than root can read.
+     */
+    public static CliProcess start(Path logDir, String name, Path mountPoint, List<String> wrapper, Path jar, List<String> args) {
         List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx256m");
         cmd.add("-jar");
-        cmd.add(jar().toString());
+        cmd.add(jar.toString());
         cmd.addAll(args);
         try {
             Files.createDirectories(logDir);

@@ -38,6 +38,17 @@ public final class MountedDisks implements BeforeEachCallback, AfterEachCallback
     private final Deque<Resource> resources = new ArrayDeque<>();
     private final AtomicInteger counter = new AtomicInteger();
     private Path testDir;
+    private boolean onTheLane = true;
+
+    /**
+     * Mounts of this class stay on RAM disks even when the suite runs on the passthrough lane: for
+     * classes that test what the lane does not have (snapshots, rollback, clones, save), which a
+     * passthrough disk refuses by design (docs/performance.md, section 10).
+     */
+    public MountedDisks offTheLane() {
+        onTheLane = false;
+        return this;
+    }
 
     /** Something to release, and how. */
     private record Resource(Object key, String description, Releaser releaser) {}
@@ -125,7 +136,7 @@ public final class MountedDisks implements BeforeEachCallback, AfterEachCallback
     public RamDiskFs mount(MountOptions options) {
         RamDiskFs fs;
         try {
-            fs = RamDiskFs.mount(passthroughLane() ? options.withPassthrough(true) : options);
+            fs = RamDiskFs.mount(onTheLane && passthroughLane() ? options.withPassthrough(true) : options);
         } catch (MountException e) {
             throw new AssertionError("cannot mount " + options.mountPoint() + ": " + e.getMessage(), e);
         }
@@ -140,7 +151,7 @@ public final class MountedDisks implements BeforeEachCallback, AfterEachCallback
 
     /** Starts the command line; stopped after the test. Output goes to files in {@link #testDir}. */
     public CliProcess startCli(Path mountPoint, List<String> args) {
-        if (passthroughLane() && !args.contains("--passthrough")) {
+        if (onTheLane && passthroughLane() && !args.contains("--passthrough")) {
             args = new ArrayList<>(args);
             args.add(0, "--passthrough");
         }
@@ -151,6 +162,13 @@ public final class MountedDisks implements BeforeEachCallback, AfterEachCallback
     public CliProcess startCli(Path mountPoint, List<String> wrapper, List<String> args) {
         CliProcess p = CliProcess.start(testDir, "ramdiskfs", mountPoint, wrapper, args);
         add(p, "ramdiskfs process " + p.pid(), p::close, null); // CliProcess registers its own emergency release
+        return p;
+    }
+
+    /** {@link #startCli(Path, List, List)} from {@code jar}, a copy of the jar with its {@code lib/} beside it. */
+    public CliProcess startCli(Path mountPoint, List<String> wrapper, Path jar, List<String> args) {
+        CliProcess p = CliProcess.start(testDir, "ramdiskfs", mountPoint, wrapper, jar, args);
+        add(p, "ramdiskfs process " + p.pid(), p::close, null);
         return p;
     }
 
