@@ -148,7 +148,7 @@ public final class RamDiskFs implements AutoCloseable {
     /** @param passthrough some disk keeps its bytes in the passthrough pool */
     static Serving serving(MountOptions options, boolean passthrough) {
         return new Serving(options.xattrs(), parallelWrites(options), imageReads(options), maxRequestBytes(),
-                directData(), workerThreads(), passthrough);
+                directData(), workerThreads(), passthrough, uring());
     }
 
     /**
@@ -186,8 +186,17 @@ public final class RamDiskFs implements AutoCloseable {
      * off, to measure the difference.
      */
     static boolean imageReads(MountOptions options) {
-        return options.disks().stream().anyMatch(DiskDefinition::imageBelow)
+        return options.disks().stream().anyMatch(DiskDefinition::imageBelow) && !uring()
                 && Boolean.parseBoolean(System.getProperty("ramdiskfs.imageReads", "true"));
+    }
+
+    /**
+     * FUSE-over-io_uring ({@code -Dramdiskfs.uring=true}; needs {@code enable_uring=1}, falls
+     * back to /dev/fuse otherwise). Off by default: see docs/performance.md. Its replies are
+     * copied into ring buffers, so image reads are not spliced ({@link #imageReads}).
+     */
+    static boolean uring() {
+        return Boolean.parseBoolean(System.getProperty("ramdiskfs.uring", "false"));
     }
 
     static LayeredDisk build(DiskDefinition d, MountOptions options, MemoryBudget budget, ChunkAllocator allocator) {
