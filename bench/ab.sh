@@ -6,7 +6,7 @@
 # Usage:  sudo bench/ab.sh                       # A: as shipped, B: -Dramdiskfs.stats=false
 #         A_OPTS=... B_OPTS=... ROUNDS=4 RUNTIME=5 SIZE=1G JOBS="randread-1job randwrite-1job" bench/ab.sh
 # Env:    A_OPTS/B_OPTS (JAVA_OPTS of each), A_NAME/B_NAME, ROUNDS (default 4), RUNTIME (s, timed jobs; default 5),
-#         SIZE (default 1G), JOBS (default: every job of bench/run.sh), OUT (default /tmp/ramdiskfs-ab.XXXX)
+#         SIZE (default 1G), DISK (what disk0 is: default SIZE, a RAM disk; e.g. memdiff:/dev/shm/base.img), JOBS (default: every job of bench/run.sh), OUT (default /tmp/ramdiskfs-ab.XXXX)
 set -u
 export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +16,7 @@ A_NAME=${A_NAME:-stats}
 B_NAME=${B_NAME:-nostats}
 ROUNDS=${ROUNDS:-4}
 SIZE=${SIZE:-1G}
+DISK=${DISK:-$SIZE}
 RUNTIME=${RUNTIME:-5}
 SEQ_CAP=${SEQ_CAP:-60}
 JOBS=${JOBS:-"seqwrite-buffered seqwrite-direct seqread-direct randread-1job randread-4jobs randwrite-1job randwrite-4jobs"}
@@ -40,7 +41,7 @@ trap cleanup EXIT
 start() { # NAME OPTS
   local m=$OUT/$1
   mkdir -p "$m"
-  JAVA_OPTS="$2" RAMDISKFS_NO_BUILD=1 "$ROOT/bin/ramdiskfs" --memory-limit 4G -d "disk0=$SIZE" -d warmup=64M "$m" >"$OUT/$1.log" 2>&1 &
+  JAVA_OPTS="$2" RAMDISKFS_NO_BUILD=1 "$ROOT/bin/ramdiskfs" --memory-limit 4G -d "disk0=$DISK" -d warmup=64M "$m" >"$OUT/$1.log" 2>&1 &
   PIDS+=($!)
   MNTS+=("$m")
   for _ in $(seq 600); do is_fuse_mount "$m" && break; sleep 0.1; done
@@ -56,12 +57,13 @@ run() { # NAME JOB ROUND: appends name,job,round,MiB/s,IOPS
 import json, sys
 j = json.load(open(sys.argv[1]))["jobs"][0]
 r = j["write"] if j["write"]["io_bytes"] > 0 else j["read"]
-print("%s,%s,%s,%.1f,%.0f" % (sys.argv[2], sys.argv[3], sys.argv[4], r["bw_bytes"] / 1048576.0, r["iops"]))
+print("%s,%s,%s,%.1f,%.0f,%.2f" % (sys.argv[2], sys.argv[3], sys.argv[4], r["bw_bytes"] / 1048576.0, r["iops"],
+                                  r["clat_ns"]["mean"] / 1000.0))
 PY
 }
 
 log "A=$A_NAME ($A_OPTS)  B=$B_NAME ($B_OPTS)  SIZE=$SIZE RUNTIME=${RUNTIME}s ROUNDS=$ROUNDS -> $OUT"
-echo "target,job,round,MiB_s,IOPS" > "$OUT/ab.csv"
+echo "target,job,round,MiB_s,IOPS,clat_us" > "$OUT/ab.csv"
 start "$A_NAME" "$A_OPTS"
 start "$B_NAME" "$B_OPTS"
 for job in $JOBS; do
@@ -92,4 +94,12 @@ for j in jobs:
             per.append("%.2f" % (x[0] / y[0]))
     ma, mb = statistics.median(va), statistics.median(vb)
     print("| %s | %.1f | %.1f | **%.3f** | %s |" % (j, ma, mb, ma / mb if mb else 0, " ".join(per)))
+print()
+print("| job | %s mean completion latency, us (median of rounds) | %s | %s / %s |" % (a, b, a, b))
+print("|---|---|---|---|")
+for j in jobs:
+    la = [float(r["clat_us"]) for r in rows if r["job"] == j and r["target"] == a]
+    lb = [float(r["clat_us"]) for r in rows if r["job"] == j and r["target"] == b]
+    ma, mb = statistics.median(la), statistics.median(lb)
+    print("| %s | %.2f | %.2f | %.3f |" % (j, ma, mb, ma / mb if mb else 0))
 PY
