@@ -57,13 +57,20 @@ final class UringQueue {
      */
     private long requests;
 
-    UringQueue(UringTransport transport, int qid, int depth, int devFuse, long payloadBytes) {
+    private final boolean pinned;
+
+    /**
+     * @param ring   this queue's ring number among the rings of its {@code qid}, for the thread name
+     * @param pinned pin the thread to CPU {@code qid}
+     */
+    UringQueue(UringTransport transport, int qid, int ring, boolean pinned, int depth, int devFuse, long payloadBytes) {
         this.transport = transport;
         this.qid = qid;
+        this.pinned = pinned;
         this.depth = depth;
         this.devFuse = devFuse;
         this.payloadBytes = payloadBytes;
-        this.thread = new Thread(this::run, "fuse-uring-" + qid);
+        this.thread = new Thread(this::run, "fuse-uring-" + qid + "." + ring);
         this.thread.setDaemon(true);
     }
 
@@ -112,7 +119,9 @@ final class UringQueue {
         Libc libc = Libc.get();
         long mapped = payloadBytes * depth;
         try {
-            pin(libc);
+            if (pinned) {
+                pin(libc);
+            }
             ring = new IoUring(depth, 2 * depth);
             if (!ring.registerFile(devFuse)) {
                 throw new IllegalStateException("registering /dev/fuse with the ring failed");

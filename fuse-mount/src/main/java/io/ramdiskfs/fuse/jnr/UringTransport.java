@@ -28,6 +28,10 @@ final class UringTransport {
     static final Path POSSIBLE_CPUS = Path.of("/sys/devices/system/cpu/possible");
     static final Path ENABLE_URING = Path.of("/sys/module/fuse/parameters/enable_uring");
     private static final long PREPARE_MILLIS = 10_000;
+    /** Rings (threads) registered on each kernel queue; more than one lets a busy CPU's requests be served elsewhere. */
+    private static final int RINGS_PER_QUEUE = Integer.getInteger("ramdiskfs.uring.rings", 1);
+    /** Pin each ring's thread to its queue's CPU, as libfuse does. */
+    private static final boolean PINNED = Boolean.parseBoolean(System.getProperty("ramdiskfs.uring.pin", "true"));
 
     private final FuseLoop.LibFuse2 lib;
     private final Pointer session;
@@ -78,9 +82,11 @@ final class UringTransport {
             return false;
         }
         for (int q = 0; q < cpus; q++) {
-            UringQueue queue = new UringQueue(this, q, depth, devFuse, payloadBytes);
-            queues.add(queue);
-            queue.start();
+            for (int r = 0; r < RINGS_PER_QUEUE; r++) {
+                UringQueue queue = new UringQueue(this, q, r, PINNED, depth, devFuse, payloadBytes);
+                queues.add(queue);
+                queue.start();
+            }
         }
         String failure = null;
         try {
@@ -107,7 +113,8 @@ final class UringTransport {
         }
         if (register) {
             active = true;
-            log.info("FUSE-over-io_uring: {} queues of {} entries", queues.size(), depth);
+            log.info("FUSE-over-io_uring: {} rings of {} entries ({} per CPU, {})", queues.size(), depth, RINGS_PER_QUEUE,
+                    PINNED ? "pinned" : "not pinned");
         }
     }
 
