@@ -24,6 +24,7 @@ public interface Libc {
     int MAP_ANONYMOUS = 0x20;
     int MAP_NORESERVE = 0x4000;
     int MADV_DONTNEED = 4;
+    int MADV_HUGEPAGE = 14;
     int MADV_POPULATE_WRITE = 23;
     int O_RDWR = 2;
     int O_CLOEXEC = 0x80000;

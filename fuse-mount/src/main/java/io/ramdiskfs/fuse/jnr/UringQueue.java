@@ -39,6 +39,7 @@ final class UringQueue {
     /** Header buffers are spaced 512 bytes apart (288 used) to keep each in its own cache lines. */
     private static final int HEADER_STRIDE = 512;
     private static final int AFFINITY_MASK_BYTES = 128;
+    private static final long HUGE_PAGE = 2L << 20;
 
     private final int qid;
     private final int depth;
@@ -112,12 +113,14 @@ final class UringQueue {
         IoUring ring = null;
         long headers = 0;
         Pointer payloads = null;
+        long payloadBase = 0;
         long iovs = 0;
         Pointer request = null;
         RingReplyChannel channel = null;
         DataRequests.Worker worker = null;
         Libc libc = Libc.get();
-        long mapped = payloadBytes * depth;
+        long used = payloadBytes * depth;
+        long mapped = used + HUGE_PAGE;
         try {
             if (pinned) {
                 pin(libc);
@@ -135,6 +138,10 @@ final class UringQueue {
                 payloads = null;
                 throw new IllegalStateException("mapping " + mapped + " bytes of payload buffers failed");
             }
+            // On 2 MiB pages where the kernel has them: each 1 MiB reply is copied twice through
+            // this memory (by us into it, by the kernel out of it), and huge pages spare the TLB.
+            payloadBase = (payloads.address() + HUGE_PAGE - 1) & -HUGE_PAGE;
+            libc.madvise(Pointer.wrap(Runtime.getSystemRuntime(), payloadBase), used, Libc.MADV_HUGEPAGE);
             iovs = NativeMemory.allocate((long) FuseKernel.IOVEC_SIZE * FuseKernel.URING_IOV_SEGS * depth);
             Runtime rt = Runtime.getSystemRuntime();
             request = Memory.allocateDirect(rt, InHeader.SIZE + UringHeader.OP_IN + payloadBytes, false);
@@ -148,7 +155,7 @@ final class UringQueue {
             if (failure == null) {
                 released.await();
                 if (go && !stopping) {
-                    serve(ring, headers, payloads.address(), iovs, request, channel, worker);
+                    serve(ring, headers, payloadBase, iovs, request, channel, worker);
                 }
             }
         } catch (Throwable t) {
