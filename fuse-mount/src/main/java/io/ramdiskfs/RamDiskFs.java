@@ -391,6 +391,14 @@ public final class RamDiskFs implements AutoCloseable {
         session.awaitExit();
     }
 
+    /**
+     * Requests the kernel sent by FUSE-over-io_uring ({@code -Dramdiskfs.uring=true}) rather than
+     * {@code /dev/fuse}; 0 when the mount is not served by rings (not asked for, or fell back).
+     */
+    public long uringRequests() {
+        return session.uringRequests();
+    }
+
     /** True while the libfuse loop serves the mount. */
     public boolean isMounted() {
         return session.isRunning();

@@ -95,6 +95,11 @@ public final class FuseSession {
         return mountPoint;
     }
 
+    /** Requests served from FUSE-over-io_uring rings so far; 0 when the mount has none. */
+    public long uringRequests() {
+        return loop.uringRequests();
+    }
+
     /** True while the libfuse loop runs (the mount may still be live after a lazy unmount). */
     public boolean isRunning() {
         return reaper.isAlive();

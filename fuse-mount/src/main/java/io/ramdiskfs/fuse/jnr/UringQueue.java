@@ -58,16 +58,17 @@ final class UringQueue {
      */
     private long requests;
 
-    private final boolean pinned;
+    /** The CPU the thread is pinned to, or -1. */
+    private final int cpu;
 
     /**
-     * @param ring   this queue's ring number among the rings of its {@code qid}, for the thread name
-     * @param pinned pin the thread to CPU {@code qid}
+     * @param ring this queue's ring number among the rings of its {@code qid}, for the thread name
+     * @param cpu  the CPU to pin the thread to (its queue's own, where its requests come from), or -1
      */
-    UringQueue(UringTransport transport, int qid, int ring, boolean pinned, int depth, int devFuse, long payloadBytes) {
+    UringQueue(UringTransport transport, int qid, int ring, int cpu, int depth, int devFuse, long payloadBytes) {
         this.transport = transport;
         this.qid = qid;
-        this.pinned = pinned;
+        this.cpu = cpu;
         this.depth = depth;
         this.devFuse = devFuse;
         this.payloadBytes = payloadBytes;
@@ -122,7 +123,7 @@ final class UringQueue {
         long used = payloadBytes * depth;
         long mapped = used + HUGE_PAGE;
         try {
-            if (pinned) {
+            if (cpu >= 0) {
                 pin(libc);
             }
             ring = new IoUring(depth, 2 * depth);
@@ -182,14 +183,14 @@ final class UringQueue {
         }
     }
 
-    /** Pins the thread to CPU {@code qid}, where the requests of this queue come from. */
+    /** Pins the thread to {@link #cpu}. */
     private void pin(Libc libc) {
         long mask = NativeMemory.allocate(AFFINITY_MASK_BYTES);
         try {
             NativeMemory.zero(null, mask, AFFINITY_MASK_BYTES);
-            if (qid < AFFINITY_MASK_BYTES * 8) {
-                long word = mask + (qid / 64) * 8L;
-                NativeMemory.putLong(word, 1L << (qid % 64));
+            if (cpu < AFFINITY_MASK_BYTES * 8) {
+                long word = mask + (cpu / 64) * 8L;
+                NativeMemory.putLong(word, 1L << (cpu % 64));
                 libc.sched_setaffinity(0, AFFINITY_MASK_BYTES, mask); // an offline CPU: stays unpinned
             }
         } finally {

@@ -83,7 +83,8 @@ final class UringTransport {
         }
         for (int q = 0; q < cpus; q++) {
             for (int r = 0; r < RINGS_PER_QUEUE; r++) {
-                UringQueue queue = new UringQueue(this, q, r, PINNED, depth, devFuse, payloadBytes);
+                // A queue's second ring sits on the next CPU: a busy CPU's requests can be served there.
+                UringQueue queue = new UringQueue(this, q, r, PINNED ? (q + r) % cpus : -1, depth, devFuse, payloadBytes);
                 queues.add(queue);
                 queue.start();
             }
