@@ -28,8 +28,13 @@ final class UringTransport {
     static final Path POSSIBLE_CPUS = Path.of("/sys/devices/system/cpu/possible");
     static final Path ENABLE_URING = Path.of("/sys/module/fuse/parameters/enable_uring");
     private static final long PREPARE_MILLIS = 10_000;
-    /** Rings (threads) registered on each kernel queue; more than one lets a busy CPU's requests be served elsewhere. */
-    private static final int RINGS_PER_QUEUE = Integer.getInteger("ramdiskfs.uring.rings", 1);
+    /**
+     * Rings (threads) registered on each kernel queue, the second on the next CPU. The kernel
+     * puts a request on its caller's CPU's queue and never moves it; with one ring per queue, two
+     * fio jobs on one CPU waited for that CPU's ring while the other CPU idled (4-job random
+     * writes on a memdiff disk 0.74 of /dev/fuse; with two, 0.97, docs/performance.md).
+     */
+    private static final int RINGS_PER_QUEUE = Integer.getInteger("ramdiskfs.uring.rings", 2);
     /** Pin each ring's thread to its queue's CPU, as libfuse does. */
     private static final boolean PINNED = Boolean.parseBoolean(System.getProperty("ramdiskfs.uring.pin", "true"));
 
