@@ -90,7 +90,7 @@ class UringIT {
         enableUring(true);
         RamDiskFs fs = disks.mount(DiskDefinition.ram("disk0", 64 * MiB));
         Path mp = fs.mountPoint();
-        Process fio = new ProcessBuilder("fio", "--name=busy", "--filename=" + mp.resolve("disk0"), "--rw=randrw",
+        Process fio = new ProcessBuilder("fio", "--name=busy", "--thread", "--filename=" + mp.resolve("disk0"), "--rw=randrw",
                 "--bsrange=4k-1m", "--direct=1", "--ioengine=psync", "--numjobs=4", "--size=64M", "--time_based",
                 "--runtime=60").redirectErrorStream(true).redirectOutput(disks.testDir().resolve("fio.log").toFile()).start();
         try {
@@ -103,7 +103,19 @@ class UringIT {
             // Abort the connection under the running jobs: every ring entry, the one being served
             // included, must be ended by the kernel and every queue thread must notice.
             String connection = Cmd.run("stat", "-c", "%d", mp.toString()).stdout().trim();
-            Files.writeString(Path.of("/sys/fs/fuse/connections", connection, "abort"), "1");
+            Path connections = Path.of("/sys/fs/fuse/connections");
+            boolean mountedFusectl = false;
+            if (!Files.exists(connections.resolve(connection))) {
+                Cmd.run("mount", "-t", "fusectl", "fusectl", connections.toString()).assertOk();
+                mountedFusectl = true;
+            }
+            try {
+                Files.writeString(connections.resolve(connection).resolve("abort"), "1");
+            } finally {
+                if (mountedFusectl) {
+                    Cmd.run("umount", connections.toString());
+                }
+            }
             assertTrue(fio.waitFor(EXIT.toSeconds(), TimeUnit.SECONDS), "fio ends once the connection is gone");
             Cmd.run("fusermount", "-u", "-z", mp.toString());
             long until = System.nanoTime() + EXIT.toNanos();
@@ -123,7 +135,7 @@ class UringIT {
         enableUring(true);
         RamDiskFs fs = disks.mount(DiskDefinition.ram("disk0", 64 * MiB));
         Path mp = fs.mountPoint();
-        Process fio = new ProcessBuilder("fio", "--name=busy", "--filename=" + mp.resolve("disk0"), "--rw=randrw",
+        Process fio = new ProcessBuilder("fio", "--name=busy", "--thread", "--filename=" + mp.resolve("disk0"), "--rw=randrw",
                 "--bs=4k", "--direct=1", "--ioengine=psync", "--numjobs=4", "--size=64M", "--time_based",
                 "--runtime=5").redirectErrorStream(true).redirectOutput(disks.testDir().resolve("fio.log").toFile()).start();
         try {
