@@ -100,7 +100,7 @@ final class FuseLoop {
         this.bufferSize = Math.max(libfuseBuffer, (long) maxRequestBytes + HEADROOM);
         this.data = dataDir == null ? null : new DataRequests(dataDir, lib.fuse_chan_fd(channel), maxRequestBytes);
         this.uring = uring ? new UringTransport(lib, session, channel, data, parallelWrites,
-                passthrough == null ? null : passthrough::backingIdFor, Integer.getInteger("ramdiskfs.uring.depth", 4),
+                passthrough == null ? null : passthrough::backingIdFor, UringTransport.DEPTH,
                 maxRequestBytes) : null;
         this.initChannel = maxRequestBytes + HEADROOM > libfuseBuffer || passthrough != null || uring
                 ? InitReplyChannel.beside(lib, channel, maxRequestBytes, passthrough, this.uring) : null;

@@ -35,6 +35,14 @@ final class UringTransport {
      * writes on a memdiff disk 0.74 of /dev/fuse; with two, 0.97, docs/performance.md).
      */
     private static final int RINGS_PER_QUEUE = Integer.getInteger("ramdiskfs.uring.rings", 2);
+    /**
+     * Entries per ring. One: a ring's thread serves its entries one after another, so a request
+     * that waits inside the file system (two writers meeting in DirectIoIT, a range lock) would
+     * hold up the requests already copied into the ring's other entries, while the other ring
+     * of the queue idles. With one entry per ring the kernel keeps the rest in its queue and
+     * gives each to whichever ring commits first, as /dev/fuse gives it to whichever worker reads.
+     */
+    static final int DEPTH = Integer.getInteger("ramdiskfs.uring.depth", 1);
     /** Pin each ring's thread to its queue's CPU, as libfuse does. */
     private static final boolean PINNED = Boolean.parseBoolean(System.getProperty("ramdiskfs.uring.pin", "true"));
 
