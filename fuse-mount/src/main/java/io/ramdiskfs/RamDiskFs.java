@@ -148,7 +148,7 @@ public final class RamDiskFs implements AutoCloseable {
     /** @param passthrough some disk keeps its bytes in the passthrough pool */
     static Serving serving(MountOptions options, boolean passthrough) {
         return new Serving(options.xattrs(), parallelWrites(options), imageReads(options), maxRequestBytes(),
-                directData(), workerThreads(), passthrough, uring());
+                directData(), workerThreads(), passthrough);
     }
 
     /**
@@ -186,17 +186,8 @@ public final class RamDiskFs implements AutoCloseable {
      * off, to measure the difference.
      */
     static boolean imageReads(MountOptions options) {
-        return options.disks().stream().anyMatch(DiskDefinition::imageBelow) && !uring()
+        return options.disks().stream().anyMatch(DiskDefinition::imageBelow)
                 && Boolean.parseBoolean(System.getProperty("ramdiskfs.imageReads", "true"));
-    }
-
-    /**
-     * FUSE-over-io_uring ({@code -Dramdiskfs.uring=true}; needs {@code enable_uring=1}, falls
-     * back to /dev/fuse otherwise). Off by default: see docs/performance.md. Its replies are
-     * copied into ring buffers, so image reads are not spliced ({@link #imageReads}).
-     */
-    static boolean uring() {
-        return Boolean.parseBoolean(System.getProperty("ramdiskfs.uring", "false"));
     }
 
     static LayeredDisk build(DiskDefinition d, MountOptions options, MemoryBudget budget, ChunkAllocator allocator) {
@@ -389,14 +380,6 @@ public final class RamDiskFs implements AutoCloseable {
     /** Blocks until the mount goes away (closed here, or {@code fusermount -u} from outside). */
     public void awaitUnmounted() throws InterruptedException {
         session.awaitExit();
-    }
-
-    /**
-     * Requests the kernel sent by FUSE-over-io_uring ({@code -Dramdiskfs.uring=true}) rather than
-     * {@code /dev/fuse}; 0 when the mount is not served by rings (not asked for, or fell back).
-     */
-    public long uringRequests() {
-        return session.uringRequests();
     }
 
     /** True while the libfuse loop serves the mount. */

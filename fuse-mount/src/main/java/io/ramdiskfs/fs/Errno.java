@@ -25,11 +25,7 @@ public enum Errno {
     ENOSYS(38),
     ENOTEMPTY(39),
     ENODATA(61),
-    /** A timed wait ran out (io_uring_enter's bounded wait); never an answer to a request. */
-    ETIME(62),
-    EOPNOTSUPP(95),
-    /** The FUSE connection is gone; how the kernel ends io_uring entries at unmount. Never an answer. */
-    ENOTCONN(107);
+    EOPNOTSUPP(95);
 
     private final int code;
 

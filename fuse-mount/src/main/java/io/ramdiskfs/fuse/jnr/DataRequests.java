@@ -44,10 +44,10 @@ final class DataRequests {
     private static final Logger log = LoggerFactory.getLogger(DataRequests.class);
 
     private static final int IN_UNIQUE = InHeader.UNIQUE;
-    private static final int IN_FH = ReadWriteIn.FH;
-    private static final int IN_OFFSET = ReadWriteIn.OFFSET;
-    private static final int IN_SIZE = ReadWriteIn.SIZE_FIELD;
-    private static final int IN_WRITE_FLAGS = ReadWriteIn.RW_FLAGS;
+    private static final int IN_FH = InHeader.SIZE + ReadWriteIn.FH;
+    private static final int IN_OFFSET = InHeader.SIZE + ReadWriteIn.OFFSET;
+    private static final int IN_SIZE = InHeader.SIZE + ReadWriteIn.SIZE_FIELD;
+    private static final int IN_WRITE_FLAGS = InHeader.SIZE + ReadWriteIn.RW_FLAGS;
     private static final int WRITE_DATA = InHeader.SIZE + ReadWriteIn.SIZE;
     private static final int OUT_HEADER = OutHeader.SIZE;
     private static final int WRITE_OUT = WriteOut.SIZE;
@@ -101,16 +101,6 @@ final class DataRequests {
         private int count;
         private boolean overflowed;
         private long unique;
-        /** The request being served: its fuse_in_header, first argument, and the bytes after that. */
-        private long args;
-        private long data;
-        private int dataLength;
-        /**
-         * When serving a FUSE-over-io_uring entry ({@link #serveRing}): the entry's header and
-         * payload buffers, where the reply goes instead of a writev; 0 on /dev/fuse.
-         */
-        private long ringHeader;
-        private long ringPayload;
 
         private Worker() {
             NativeMemory.putLong(iov, header);
@@ -125,42 +115,14 @@ final class DataRequests {
          */
         boolean serve(long buf, int length) {
             NativeOps.Op op = NativeOps.forRequest(NativeMemory.getInt(buf + InHeader.OPCODE), length);
-            if (op == null) {
-                return false;
-            }
-            args = buf + InHeader.SIZE;
-            data = buf + WRITE_DATA;
-            dataLength = length - WRITE_DATA;
-            ringHeader = 0;
-            return op.handler().serve(this, buf, length);
-        }
-
-        /**
-         * Serves a request that came by FUSE-over-io_uring ({@link UringQueue}): the header in the
-         * entry's {@code header} buffer, the data in its {@code payload} ({@code payloadSize}
-         * bytes); the reply is left in the same buffers, for the queue to commit.
-         *
-         * @return false when libfuse should process the request
-         */
-        boolean serveRing(long header, long payload, int payloadSize) {
-            int length = NativeMemory.getInt(header + InHeader.LEN);
-            NativeOps.Op op = NativeOps.forRequest(NativeMemory.getInt(header + InHeader.OPCODE), length);
-            if (op == null) {
-                return false;
-            }
-            args = header + FuseKernel.UringHeader.OP_IN;
-            data = payload;
-            dataLength = payloadSize;
-            ringHeader = header;
-            ringPayload = payload;
-            return op.handler().serve(this, header, length);
+            return op != null && op.handler().serve(this, buf, length);
         }
 
         /** READ: the disk's memory as the reply's iovecs; false when the disk cannot be read in place. */
         boolean read(long buf, int length) {
-            long fh = NativeMemory.getLong(args + IN_FH);
-            long offset = NativeMemory.getLong(args + IN_OFFSET);
-            int size = NativeMemory.getInt(args + IN_SIZE);
+            long fh = NativeMemory.getLong(buf + IN_FH);
+            long offset = NativeMemory.getLong(buf + IN_OFFSET);
+            int size = NativeMemory.getInt(buf + IN_SIZE);
             unique = NativeMemory.getLong(buf + IN_UNIQUE);
             count = 1;
             overflowed = false;
@@ -168,11 +130,6 @@ final class DataRequests {
                 if (size < 0 || size > maxRequestBytes) {
                     throw new FsException(Errno.EINVAL, "read of " + Integer.toUnsignedString(size)
                             + " bytes exceeds the largest request of " + maxRequestBytes);
-                }
-                if (ringHeader != 0) {
-                    // The reply must be in the entry's payload: one copy there, the kernel's to the reader.
-                    replyInPayload(dir.read(fh, offset, null, ringPayload, size));
-                    return true;
                 }
                 int n = dir.readInPlace(fh, offset, size, this);
                 if (n < 0) {
@@ -240,17 +197,17 @@ final class DataRequests {
 
         /** WRITE: the payload's address in the request buffer goes to the disk. */
         boolean write(long buf, int length) {
-            long fh = NativeMemory.getLong(args + IN_FH);
-            long offset = NativeMemory.getLong(args + IN_OFFSET);
-            int size = NativeMemory.getInt(args + IN_SIZE);
+            long fh = NativeMemory.getLong(buf + IN_FH);
+            long offset = NativeMemory.getLong(buf + IN_OFFSET);
+            int size = NativeMemory.getInt(buf + IN_SIZE);
             unique = NativeMemory.getLong(buf + IN_UNIQUE);
             try {
-                if (size < 0 || size > dataLength) {
+                if (size < 0 || size > length - WRITE_DATA) {
                     throw new FsException(Errno.EINVAL, "write of "
-                            + Integer.toUnsignedString(size) + " bytes carries " + dataLength);
+                            + Integer.toUnsignedString(size) + " bytes carries " + (length - WRITE_DATA));
                 }
-                int n = dir.write(fh, offset, null, data, size);
-                if ((NativeMemory.getInt(args + IN_WRITE_FLAGS) & FuseKernel.FUSE_WRITE_KILL_SUIDGID) != 0) {
+                int n = dir.write(fh, offset, null, buf + WRITE_DATA, size);
+                if ((NativeMemory.getInt(buf + IN_WRITE_FLAGS) & FuseKernel.FUSE_WRITE_KILL_SUIDGID) != 0) {
                     dir.dropSetIdBits(fh); // asked for with FUSE_HANDLE_KILLPRIV_V2 (passthrough mounts)
                 }
                 NativeMemory.putInt(header + OUT_HEADER + WriteOut.COUNT, n);
@@ -267,7 +224,7 @@ final class DataRequests {
          * by libfuse2, whose ENOSYS would turn SEEK_DATA off for the whole connection.
          */
         boolean lseek(long buf, int length) {
-            long at = args;
+            long at = buf + InHeader.SIZE;
             long fh = NativeMemory.getLong(at + LseekIn.FH);
             long offset = NativeMemory.getLong(at + LseekIn.OFFSET);
             int whence = NativeMemory.getInt(at + LseekIn.WHENCE);
@@ -296,7 +253,7 @@ final class DataRequests {
          * extents into a fresh one, becomes a clone that copies nothing.
          */
         private boolean copy(long buf, boolean wide) {
-            long at = args;
+            long at = buf + InHeader.SIZE;
             long fhIn = NativeMemory.getLong(at + CopyFileRangeIn.FH_IN);
             long offIn = NativeMemory.getLong(at + CopyFileRangeIn.OFF_IN);
             long fhOut = NativeMemory.getLong(at + CopyFileRangeIn.FH_OUT);
@@ -331,10 +288,6 @@ final class DataRequests {
          * write's fuse_write_out inside iovec 0, or the runs in iovecs 1..count-1).
          */
         private void reply(int error, int payload, int iovecs) {
-            if (ringHeader != 0) {
-                ringReply(error, payload, iovecs);
-                return;
-            }
             NativeMemory.putInt(header + OutHeader.LEN, OUT_HEADER + (error == 0 ? payload : 0));
             NativeMemory.putInt(header + OutHeader.ERROR, error);
             NativeMemory.putLong(header + OutHeader.UNIQUE, unique);
@@ -351,40 +304,6 @@ final class DataRequests {
                     log.warn("writing the reply to request {} to /dev/fuse failed with errno {}", unique, errno);
                 }
             }
-        }
-
-        /**
-         * The reply of {@link #reply} written into the ring entry instead: the out header over the
-         * request's in header, the arguments (after the out header in {@link #header}, or the
-         * runs of iovecs 1..) into the payload, their size in {@code payload_sz}.
-         */
-        private void ringReply(int error, int payload, int iovecs) {
-            int size = 0;
-            if (error == 0 && iovecs == 1) {
-                NativeMemory.copy(null, header + OUT_HEADER, null, ringPayload, payload);
-                size = payload;
-            } else if (error == 0) {
-                for (int i = 1; i < iovecs; i++) {
-                    long at = iov + (long) i * IOVEC;
-                    long len = NativeMemory.getLong(at + 8);
-                    NativeMemory.copy(null, NativeMemory.getLong(at), null, ringPayload + size, len);
-                    size += (int) len;
-                }
-            }
-            ringHeader(error, size);
-        }
-
-        /** A successful reply whose {@code size} bytes of arguments are in the payload already. */
-        private void replyInPayload(int size) {
-            ringHeader(0, size);
-        }
-
-        private void ringHeader(int error, int size) {
-            long out = ringHeader + FuseKernel.UringHeader.IN_OUT;
-            NativeMemory.putInt(out + OutHeader.LEN, OUT_HEADER + size);
-            NativeMemory.putInt(out + OutHeader.ERROR, error);
-            NativeMemory.putLong(out + OutHeader.UNIQUE, unique);
-            NativeMemory.putInt(ringHeader + FuseKernel.UringHeader.ENT_IN_OUT + FuseKernel.UringEntInOut.PAYLOAD_SZ, size);
         }
 
         /** Frees the worker's memory; call when its thread is done. */

@@ -249,55 +249,6 @@ final class FuseKernel {
     /** {@code _IOW(229, 2, uint32_t)}: takes a pointer to the backing id. */
     static final int FUSE_DEV_IOC_BACKING_CLOSE = 0x4004E502;
 
-    // FUSE-over-io_uring (protocol 7.42): the entry buffers and the 80-byte command of a 128-byte SQE.
-
-    /**
-     * {@code struct fuse_uring_req_header}, 288 bytes: the first buffer of a ring entry. The
-     * request's {@code fuse_in_header} (the reply's {@code fuse_out_header}) is in {@code in_out},
-     * its first argument (e.g. {@code fuse_read_in}) in {@code op_in}, every other argument (write
-     * data, names) in the entry's payload buffer; a reply's arguments go to the payload as well.
-     */
-    static final class UringHeader {
-        static final int IN_OUT = 0;
-        static final int OP_IN = 128;
-        /** {@code struct fuse_uring_ent_in_out}. */
-        static final int ENT_IN_OUT = 256;
-        static final int SIZE = 288;
-
-        private UringHeader() {}
-    }
-
-    /** {@code struct fuse_uring_ent_in_out}, 32 bytes, at {@link UringHeader#ENT_IN_OUT}. */
-    static final class UringEntInOut {
-        static final int FLAGS = 0;
-        /** u64: what a COMMIT_AND_FETCH for this request names. */
-        static final int COMMIT_ID = 8;
-        /** u32: bytes of the payload buffer in use (request or reply). */
-        static final int PAYLOAD_SZ = 16;
-
-        private UringEntInOut() {}
-    }
-
-    /** {@code struct fuse_uring_cmd_req}, 24 bytes, in the command area of a 128-byte SQE. */
-    static final class UringCmdReq {
-        static final int FLAGS = 0;
-        static final int COMMIT_ID = 8;
-        /** u16: the queue, one per possible CPU. */
-        static final int QID = 16;
-        static final int SIZE = 24;
-
-        private UringCmdReq() {}
-    }
-
-    /** {@code enum fuse_uring_cmd}: registers an entry's buffers and waits for a request in them. */
-    static final int FUSE_IO_URING_CMD_REGISTER = 1;
-    /** Sends the reply in an entry and waits for the next request in it, in one command. */
-    static final int FUSE_IO_URING_CMD_COMMIT_AND_FETCH = 2;
-    /** {@code FUSE_URING_IOV_SEGS}: REGISTER's iovecs, header and payload. */
-    static final int URING_IOV_SEGS = 2;
-    /** {@code FUSE_MIN_READ_BUFFER}: no payload buffer may be smaller. */
-    static final int MIN_READ_BUFFER = 8192;
-
     /** {@code struct iovec}: base, length; not FUSE's, but every reply is written with them. */
     static final int IOVEC_SIZE = 16;
 }

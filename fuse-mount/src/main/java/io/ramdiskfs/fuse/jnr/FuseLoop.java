@@ -80,12 +80,10 @@ final class FuseLoop {
     private final DataRequests data;
     /** FUSE passthrough for the disks that can have it; null when not wanted. */
     private final Passthrough passthrough;
-    /** FUSE-over-io_uring, when asked for; null otherwise. */
-    private final UringTransport uring;
     private final List<Thread> workers = new ArrayList<>();
 
     private FuseLoop(Pointer fuse, Pointer mountpointOut, boolean parallelWrites, int maxRequestBytes, DiskDirectory dataDir,
-            Passthrough passthrough, boolean uring) {
+            Passthrough passthrough) {
         this.fuse = fuse;
         this.mountpointOut = mountpointOut;
         this.session = lib.fuse_get_session(fuse);
@@ -97,13 +95,10 @@ final class FuseLoop {
                 : null;
         // The kernel refuses a read of /dev/fuse into a buffer smaller than max_write plus 80
         // bytes of headers, so the buffers grow with the request size; libfuse keeps 4 KiB.
+        this.initChannel = maxRequestBytes + HEADROOM > libfuseBuffer || passthrough != null
+                ? InitReplyChannel.beside(lib, channel, maxRequestBytes, passthrough) : null;
         this.bufferSize = Math.max(libfuseBuffer, (long) maxRequestBytes + HEADROOM);
         this.data = dataDir == null ? null : new DataRequests(dataDir, lib.fuse_chan_fd(channel), maxRequestBytes);
-        this.uring = uring ? new UringTransport(lib, session, channel, data, parallelWrites,
-                passthrough == null ? null : passthrough::backingIdFor, UringTransport.DEPTH,
-                maxRequestBytes) : null;
-        this.initChannel = maxRequestBytes + HEADROOM > libfuseBuffer || passthrough != null || uring
-                ? InitReplyChannel.beside(lib, channel, maxRequestBytes, passthrough, this.uring) : null;
     }
 
     static LibFuse2 library() {
@@ -131,10 +126,9 @@ final class FuseLoop {
      *                        libfuse ({@link DataRequests})
      * @param passthrough     when not null, ask for FUSE passthrough and open the disks that can
      *                        have it with it
-     * @param uring           ask for FUSE-over-io_uring ({@link UringTransport})
      */
     static FuseLoop start(FuseOperations ops, Path mountPoint, List<String> args, int threads, boolean parallelWrites,
-            int maxRequestBytes, DiskDirectory dataDir, Passthrough passthrough, boolean uring) throws MountException {
+            int maxRequestBytes, DiskDirectory dataDir, Passthrough passthrough) throws MountException {
         LibFuse2 l = library();
         List<String> argv = new ArrayList<>(List.of("ramdiskfs", "-f", mountPoint.toString()));
         argv.addAll(args);
@@ -149,7 +143,7 @@ final class FuseLoop {
         }
         FuseLoop loop;
         try {
-            loop = new FuseLoop(fuse, mountpointOut, parallelWrites, maxRequestBytes, dataDir, passthrough, uring);
+            loop = new FuseLoop(fuse, mountpointOut, parallelWrites, maxRequestBytes, dataDir, passthrough);
         } catch (LinkageError | RuntimeException e) {
             l.fuse_teardown(fuse, mountpointOut.getPointer(0));
             throw new MountException("could not set up the FUSE channel at " + mountPoint + ": " + e.getMessage(), e);
@@ -204,11 +198,6 @@ final class FuseLoop {
         }
     }
 
-    /** Requests served from io_uring queues so far; 0 without them. */
-    long uringRequests() {
-        return uring == null ? 0 : uring.requests();
-    }
-
     boolean isRunning() {
         for (Thread t : workers) {
             if (t.isAlive()) {
@@ -225,9 +214,6 @@ final class FuseLoop {
         }
         synchronized (this) {
             if (mountpointOut.getPointer(0) != null) {
-                if (uring != null) {
-                    uring.stop(); // the connection is gone: the kernel has ended every entry
-                }
                 if (passthrough != null) {
                     passthrough.detach();
                 }

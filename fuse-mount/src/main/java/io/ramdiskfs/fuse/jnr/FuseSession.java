@@ -54,7 +54,7 @@ public final class FuseSession {
         }
         FuseSession s = new FuseSession(mountPoint, adapter, FuseLoop.start(adapter.operations(), mountPoint, options,
                 serving.threads(), serving.parallelWrites(), serving.maxRequestBytes(), serving.directData() ? dir : null,
-                serving.passthrough() ? new Passthrough(dir) : null, serving.uring()));
+                serving.passthrough() ? new Passthrough(dir) : null));
         s.reaper.start();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (true) {
@@ -93,11 +93,6 @@ public final class FuseSession {
 
     public Path mountPoint() {
         return mountPoint;
-    }
-
-    /** Requests served from FUSE-over-io_uring rings so far; 0 when the mount has none. */
-    public long uringRequests() {
-        return loop.uringRequests();
     }
 
     /** True while the libfuse loop runs (the mount may still be live after a lazy unmount). */

@@ -38,19 +38,13 @@ final class InitReplyChannel extends HookedChannel {
     private volatile boolean passthroughOffered;
     /** ... and FUSE_HANDLE_KILLPRIV_V2. */
     private volatile boolean killPrivOffered;
-    /** Asks for FUSE-over-io_uring when the kernel offers it; null when not wanted. */
-    private final UringTransport uring;
-    /** The INIT request being answered offered FUSE_OVER_IO_URING (and we want it). */
-    private volatile boolean uringOffered;
     /** One iovec, then the message it points at. */
     private final long scratch;
 
-    private InitReplyChannel(FuseLoop.LibFuse2 fuse, Pointer original, int maxRequestBytes, Passthrough passthrough,
-            UringTransport uring) {
+    private InitReplyChannel(FuseLoop.LibFuse2 fuse, Pointer original, int maxRequestBytes, Passthrough passthrough) {
         super(fuse, original);
         this.maxRequestBytes = maxRequestBytes;
         this.passthrough = passthrough;
-        this.uring = uring;
         this.scratch = NativeMemory.allocate(IOVEC + OUT_HEADER + InitOut.SIZE);
         if (passthrough != null) {
             passthrough.attach(fd);
@@ -62,9 +56,8 @@ final class InitReplyChannel extends HookedChannel {
      * {@code maxRequestBytes} (checked by {@link Serving}), and for FUSE passthrough when
      * {@code passthrough} is not null.
      */
-    static InitReplyChannel beside(FuseLoop.LibFuse2 fuse, Pointer original, int maxRequestBytes, Passthrough passthrough,
-            UringTransport uring) {
-        return new InitReplyChannel(fuse, original, maxRequestBytes, passthrough, uring);
+    static InitReplyChannel beside(FuseLoop.LibFuse2 fuse, Pointer original, int maxRequestBytes, Passthrough passthrough) {
+        return new InitReplyChannel(fuse, original, maxRequestBytes, passthrough);
     }
 
     /**
@@ -83,23 +76,7 @@ final class InitReplyChannel extends HookedChannel {
                 passthrough.notOffered();
             }
         }
-        if (uring != null) {
-            uringOffered = offers(request, length, FuseKernel.FUSE_OVER_IO_URING);
-            if (!uringOffered) {
-                uring.notOffered();
-            }
-        }
         return true;
-    }
-
-    /** True for an INIT request whose extended flags ({@code flags2}) offer {@code flag}. */
-    static boolean offers(long request, int length, long flag) {
-        if (length < IN_HEADER + InitIn.FLAGS2 + 4) {
-            return false;
-        }
-        long in = request + IN_HEADER;
-        return (NativeMemory.getInt(in + InitIn.FLAGS) & FuseKernel.low(FuseKernel.FUSE_INIT_EXT)) != 0
-                && (NativeMemory.getInt(in + InitIn.FLAGS2) & FuseKernel.high(flag)) != 0;
     }
 
     /** True for an INIT request whose extended flags offer FUSE_PASSTHROUGH (Linux 6.9+). */
@@ -129,26 +106,16 @@ final class InitReplyChannel extends HookedChannel {
     protected synchronized long deliver(long iov, int count) {
         long message = scratch + IOVEC;
         boolean askPassthrough = passthroughOffered;
-        // The rings exist before the reply asks for them: once the kernel has the flag, every
-        // request waits for them.
-        boolean askUring = uringOffered && uring.prepare();
-        int length = extend(iov, count, message, maxRequestBytes, askPassthrough, askPassthrough && killPrivOffered, askUring);
+        int length = extend(iov, count, message, maxRequestBytes, askPassthrough, askPassthrough && killPrivOffered);
         if (length < 0) {
-            if (askUring) {
-                uring.release(false);
-            }
             return libc.writev(fd, iov, count);
         }
         NativeMemory.putLong(scratch, message);
         NativeMemory.putLong(scratch + 8, length);
         long n = libc.writev(fd, scratch, 1);
-        // The kernel processes the INIT reply inside this writev: passthrough is on once it
-        // returns, and the rings' entries may be registered.
+        // The kernel processes the INIT reply inside this writev: passthrough is on once it returns.
         if (n == length && askPassthrough) {
             passthrough.granted();
-        }
-        if (askUring) {
-            uring.release(n == length);
         }
         return n;
     }
@@ -178,15 +145,6 @@ final class InitReplyChannel extends HookedChannel {
     }
 
     static int extend(long iov, int count, long out, int maxRequestBytes, boolean passthrough, boolean killPriv) {
-        return extend(iov, count, out, maxRequestBytes, passthrough, killPriv, false);
-    }
-
-    /**
-     * As above; with {@code uring} the reply is the 64-byte one and also asks for
-     * {@code FUSE_OVER_IO_URING} (in {@code flags2}).
-     */
-    static int extend(long iov, int count, long out, int maxRequestBytes, boolean passthrough, boolean killPriv,
-            boolean uring) {
         long total = 0;
         for (int i = 0; i < count; i++) {
             total += NativeMemory.getLong(iov + (long) i * IOVEC + 8);
@@ -211,15 +169,12 @@ final class InitReplyChannel extends HookedChannel {
         NativeMemory.putInt(arg + InitOut.TIME_GRAN, 0);
         // max_pages (u16) and map_alignment (u16, 0), little-endian, as one int.
         NativeMemory.putInt(arg + InitOut.MAX_PAGES, maxRequestBytes / PAGE);
-        if (passthrough || uring) {
+        if (passthrough) {
             length = OUT_HEADER + InitOut.SIZE;
             NativeMemory.putInt(out + OutHeader.LEN, length);
             NativeMemory.zero(null, arg + InitOut.SIZE_7_28, InitOut.SIZE - InitOut.SIZE_7_28);
             NativeMemory.putInt(arg + InitOut.FLAGS, NativeMemory.getInt(arg + InitOut.FLAGS) | FuseKernel.low(FuseKernel.FUSE_INIT_EXT));
-            NativeMemory.putInt(arg + InitOut.FLAGS2, (passthrough ? FuseKernel.high(FuseKernel.FUSE_PASSTHROUGH) : 0)
-                    | (uring ? FuseKernel.high(FuseKernel.FUSE_OVER_IO_URING) : 0));
-        }
-        if (passthrough) {
+            NativeMemory.putInt(arg + InitOut.FLAGS2, FuseKernel.high(FuseKernel.FUSE_PASSTHROUGH));
             NativeMemory.putInt(arg + InitOut.MAX_STACK_DEPTH, STACK_DEPTH);
             if (killPriv) {
                 NativeMemory.putInt(arg + InitOut.FLAGS,

@@ -18,13 +18,10 @@ public interface Libc {
     int O_RDONLY_CLOEXEC = 0x80000;
     int PROT_READ = 1;
     int PROT_WRITE = 2;
-    int MAP_SHARED = 0x01;
     int MAP_PRIVATE = 0x02;
-    int MAP_POPULATE = 0x8000;
     int MAP_ANONYMOUS = 0x20;
     int MAP_NORESERVE = 0x4000;
     int MADV_DONTNEED = 4;
-    int MADV_HUGEPAGE = 14;
     int MADV_POPULATE_WRITE = 23;
     int O_RDWR = 2;
     int O_CLOEXEC = 0x80000;
@@ -94,22 +91,6 @@ public interface Libc {
 
     @SaveError
     int memfd_create(String name, int flags);
-
-    /** {@code io_uring_setup(entries, params)}. */
-    @SaveError
-    long syscall(long number, int entries, @intptr_t long params);
-
-    /** {@code io_uring_enter(fd, to_submit, min_complete, flags, arg, argsz)}. */
-    @SaveError
-    long syscall(long number, int fd, int toSubmit, int minComplete, int flags, @intptr_t long arg, @size_t long argSize);
-
-    /** {@code io_uring_register(fd, opcode, arg, nr_args)}. */
-    @SaveError
-    long syscall(long number, int fd, int opcode, @intptr_t long arg, int count);
-
-    /** Pins the calling thread ({@code pid} 0) to the CPUs of the mask at {@code mask}. */
-    @SaveError
-    int sched_setaffinity(int pid, @size_t long maskBytes, @intptr_t long mask);
 
     static Libc get() {
         return Holder.LIBC;

@@ -16,11 +16,9 @@ package io.ramdiskfs.fuse.jnr;
  * @param passthrough     ask the kernel for FUSE passthrough, and open the disks that keep their
  *                        bytes in a {@link io.ramdiskfs.fs.BackingFile} with it (see
  *                        {@link Passthrough})
- * @param uring           ask the kernel for FUSE-over-io_uring and serve requests from per-CPU
- *                        rings when it grants it (see {@link UringTransport}); /dev/fuse otherwise
  */
 public record Serving(boolean xattrs, boolean parallelWrites, boolean imageReads, int maxRequestBytes,
-        boolean directData, int threads, boolean passthrough, boolean uring) {
+        boolean directData, int threads, boolean passthrough) {
     /** libfuse2's own request size. */
     public static final int LIBFUSE_REQUEST_BYTES = 128 << 10;
     /** The most the kernel grants by default ({@code fs.fuse.max_pages_limit} = 256 pages). */
@@ -34,12 +32,6 @@ public record Serving(boolean xattrs, boolean parallelWrites, boolean imageReads
         if (threads < 1) {
             throw new IllegalArgumentException("FUSE worker threads " + threads + " is not positive");
         }
-    }
-
-    /** Without io_uring. */
-    public Serving(boolean xattrs, boolean parallelWrites, boolean imageReads, int maxRequestBytes, boolean directData,
-            int threads, boolean passthrough) {
-        this(xattrs, parallelWrites, imageReads, maxRequestBytes, directData, threads, passthrough, false);
     }
 
     /** Without passthrough. */

@@ -191,56 +191,6 @@ class DataRequestsTest {
         assertEquals(16 + 512, nextReply().getInt(0));
     }
 
-    /** A ring entry as the kernel fills it: in header, first argument at 128, the rest in the payload. */
-    private long ringEntry(long header, int opcode, long unique, long offset, int size, int payloadSize) {
-        NativeMemory.zero(null, header, FuseKernel.UringHeader.SIZE);
-        NativeMemory.putInt(header, 40 + 40 + payloadSize);
-        NativeMemory.putInt(header + 4, opcode);
-        NativeMemory.putLong(header + 8, unique);
-        long args = header + FuseKernel.UringHeader.OP_IN;
-        NativeMemory.putLong(args, fh);
-        NativeMemory.putLong(args + 8, offset);
-        NativeMemory.putInt(args + 16, size);
-        NativeMemory.putInt(header + FuseKernel.UringHeader.ENT_IN_OUT + FuseKernel.UringEntInOut.PAYLOAD_SZ, payloadSize);
-        return header;
-    }
-
-    @Test
-    void ringRequestsAreAnsweredInTheirEntryNotOnTheDevice() throws Exception {
-        long header = NativeMemory.allocate(FuseKernel.UringHeader.SIZE);
-        long payload = NativeMemory.allocate(MIB);
-        try {
-            byte[] bytes = pattern(6000, 4);
-            NativeMemory.copy(bytes, NativeMemory.BYTE_ARRAY_BASE, null, payload, bytes.length);
-            assertTrue(worker.serveRing(ringEntry(header, FuseKernel.FUSE_WRITE, 90, 3000, 6000, 6000), payload, 6000));
-            assertEquals(16 + 8, NativeMemory.getInt(header), "fuse_out_header.len");
-            assertEquals(0, NativeMemory.getInt(header + 4), "fuse_out_header.error");
-            assertEquals(90, NativeMemory.getLong(header + 8), "fuse_out_header.unique");
-            assertEquals(8, NativeMemory.getInt(header + 256 + 16), "payload_sz: fuse_write_out");
-            assertEquals(6000, NativeMemory.getInt(payload), "fuse_write_out.size");
-
-            NativeMemory.zero(null, payload, MIB);
-            assertTrue(worker.serveRing(ringEntry(header, FuseKernel.FUSE_READ, 91, 3000, 8192, 0), payload, 0));
-            assertEquals(16 + 8192, NativeMemory.getInt(header), "fuse_out_header.len");
-            assertEquals(91, NativeMemory.getLong(header + 8), "fuse_out_header.unique");
-            assertEquals(8192, NativeMemory.getInt(header + 256 + 16), "payload_sz: the data");
-            byte[] got = new byte[6000];
-            NativeMemory.copy(null, payload, got, NativeMemory.BYTE_ARRAY_BASE, 6000);
-            assertArrayEquals(bytes, got, 0);
-
-            assertTrue(worker.serveRing(ringEntry(header, FuseKernel.FUSE_WRITE, 92, 0, 4096, 10), payload, 10));
-            assertEquals(16, NativeMemory.getInt(header), "an error reply has no arguments");
-            assertEquals(-EINVAL, NativeMemory.getInt(header + 4), "a write carrying less than it claims");
-            assertEquals(0, NativeMemory.getInt(header + 256 + 16), "payload_sz of an error");
-
-            assertFalse(worker.serveRing(ringEntry(header, 3, 93, 0, 0, 0), payload, 0), "GETATTR is libfuse's");
-            assertEquals(0, Files.size(replies), "nothing went to the device");
-        } finally {
-            NativeMemory.free(header);
-            NativeMemory.free(payload);
-        }
-    }
-
     @Test
     void otherRequestsAreLeftToLibfuse() throws Exception {
         int getattr = 3;

@@ -95,37 +95,6 @@ class InitReplyChannelTest {
     }
 
     @Test
-    void withIoUringTheReplyIsThe64ByteStructAskingForIt() {
-        long out = memory + 2048;
-        int length = InitReplyChannel.extend(libfuseReply(0, 7), 2, out, MIB, false, false, true);
-
-        assertEquals(16 + 64, length, "reply length");
-        long arg = out + 16;
-        assertEquals(ASYNC_READ | BIG_WRITES | FuseKernel.low(FuseKernel.FUSE_MAX_PAGES) | FuseKernel.low(FuseKernel.FUSE_INIT_EXT),
-                NativeMemory.getInt(arg + 12), "flags: INIT_EXT so that the kernel reads flags2");
-        assertEquals(1 << 9, NativeMemory.getInt(arg + 32), "flags2: FUSE_OVER_IO_URING (bit 41)");
-        assertEquals(0, NativeMemory.getInt(arg + 36), "no max_stack_depth without passthrough");
-
-        InitReplyChannel.extend(libfuseReply(0, 7), 2, out, MIB, true, false, true);
-        assertEquals((1 << 5) | (1 << 9), NativeMemory.getInt(arg + 32), "flags2: both");
-    }
-
-    @Test
-    void ioUringIsOfferedOnlyByAnExtendedInitWithTheFlag() {
-        long request = memory;
-        NativeMemory.putInt(request + 4, FuseKernel.FUSE_INIT);
-        long in = request + 40;
-        NativeMemory.putInt(in, 7);
-        NativeMemory.putInt(in + 4, 45);
-        NativeMemory.putInt(in + 12, FuseKernel.low(FuseKernel.FUSE_MAX_PAGES | FuseKernel.FUSE_INIT_EXT));
-        NativeMemory.putInt(in + 16, FuseKernel.high(FuseKernel.FUSE_OVER_IO_URING));
-        assertTrue(InitReplyChannel.offers(request, 40 + 64, FuseKernel.FUSE_OVER_IO_URING));
-        assertFalse(InitReplyChannel.offers(request, 40 + 64, FuseKernel.FUSE_PASSTHROUGH));
-        NativeMemory.putInt(in + 16, 0);
-        assertFalse(InitReplyChannel.offers(request, 40 + 64, FuseKernel.FUSE_OVER_IO_URING), "enable_uring=N");
-    }
-
-    @Test
     void passthroughIsOfferedOnlyByAnExtendedInitWithTheFlag() {
         long request = memory;
         NativeMemory.putInt(request + 4, FuseKernel.FUSE_INIT);
