@@ -4,6 +4,7 @@ import static io.ramdiskfs.it.support.Data.MiB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ramdiskfs.it.support.CliProcess;
 import io.ramdiskfs.it.support.Cmd;
 import io.ramdiskfs.it.support.Data;
 import io.ramdiskfs.it.support.MountedDisks;
@@ -84,7 +85,7 @@ class SparseClientsIT {
         assertSameSparse(thin, x.resolve("thin"));
 
         Path saved = out.resolve("saved.raw");
-        Cmd.run(QUICK, ImagesIT.command("save", thin.toString(), saved.toString())).assertOk();
+        Cmd.run(QUICK, CliProcess.commandLine("save", thin.toString(), saved.toString())).assertOk();
         assertSameSparse(thin, saved);
         assertTrue(Files.exists(saved));
     }
