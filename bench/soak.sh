@@ -63,8 +63,9 @@ else
     jar=$j; break
   done
   [ -n "$jar" ] || { echo "soak.sh: no jar in fuse-mount/target" >&2; exit 2; }
-  cp "$jar" "$DIR/ramdiskfs.jar"
-  START=(java -jar "$DIR/ramdiskfs.jar")
+  mkdir -p "$DIR/jar"
+  cp -r "$jar" "$(dirname "$jar")/lib" "$DIR/jar/"   # the jar's Class-Path names lib/*.jar beside it
+  START=(java -jar "$DIR/jar/$(basename "$jar")")
 fi
 
 # One awk reads all of mountinfo: no early-exiting grep -q on a pipe (a SIGPIPE'd writer fails under pipefail).
@@ -85,7 +86,7 @@ cleanup() {
   fi
   if is_mounted; then fusermount -u "$MNT" 2>/dev/null || fusermount -uz "$MNT"; fi
   if [ "$PASSED" = 1 ] && [ "${KEEP:-0}" != 1 ]; then
-    rm -rf "$MNT" "$DIR/driver.py" "$DIR/ramdiskfs.log" "$DIR/ramdiskfs.jar" "$CRASH_HOME"; rmdir "$DIR" 2>/dev/null
+    rm -rf "$MNT" "$DIR/driver.py" "$DIR/ramdiskfs.log" "$DIR/jar" "$CRASH_HOME"; rmdir "$DIR" 2>/dev/null
   elif ! is_mounted; then
     echo "soak: kept $DIR (ramdiskfs.log, driver.py, crash/crash.log)" >&2
   fi
@@ -485,11 +486,19 @@ class CrashLane:
             if left:
                 self.mismatch(f"the start left stale temporary files: {left}")
 
-    def write(self, path, model, small):
-        """Random writes, each one FUSE request (<= 128 KiB, 4 KiB aligned); returns them in order."""
+    def write(self, path, model, small, fill=False):
+        """Random writes (4 KiB aligned; <= 128 KiB, one FUSE request each, when small), or the whole
+        disk in 1 MiB pieces (fill: so that a save has tens of MiB to write); returns them in order."""
         writes = []
         fd = os.open(path, os.O_WRONLY)
         try:
+            if fill:
+                for off in range(0, CRASH_SIZE, 1 << 20):
+                    data = self.rnd.randbytes(1 << 20)
+                    if os.pwrite(fd, data, off) != len(data):
+                        raise OSError(errno.EIO, "short write")
+                    writes.append((off, data))
+                return writes
             for _ in range(self.rnd.randint(1, 12)):
                 n = self.rnd.randint(1, 32 if small else 256) * 4096
                 n = min(n, 128 << 10) if small else n
@@ -561,11 +570,11 @@ class CrashLane:
 
     def cycle(self):
         self.cycles += 1
-        kind = self.rnd.choice(self.KINDS) if self.p_exists else "attr"
+        kind = self.rnd.choice(self.KINDS) if self.p_exists else "attr"  # the first save fills the disk
         self.start(kind)
         self.check_start()
         old_p, old_m, p_existed = bytes(self.model_p), bytes(self.model_m), self.p_exists
-        wp = self.write(f"{self.mnt}/p", self.model_p, small=(kind == "interval"))
+        wp = self.write(f"{self.mnt}/p", self.model_p, small=(kind == "interval"), fill=not p_existed)
         wm = self.write(f"{self.mnt}/m", self.model_m, small=False)
         aim_after, fraction, extra = self.rnd.random() < 0.2, self.rnd.random(), self.rnd.random() * 0.02
         committer = None

@@ -216,7 +216,7 @@ public final class ImageJobs {
         LayeredDisk snapshot;
         FileLayer base;
         synchronized (directory) {
-            if (f.writers() > 0) {
+            if (!directory.awaitNoWriters(f, System.nanoTime() + DiskDirectory.RELEASE_GRACE_MILLIS * 1_000_000)) {
                 throw new FsException(Errno.EBUSY, "disk " + path + " is open for writing (" + f.writers()
                         + " handles: a VM or a loop device?); stop the writer first");
             }
