@@ -539,14 +539,20 @@ class CrashLane:
                 return label, state
         return None, None
 
-    def kill_during(self, image, full, aim_after, fraction, extra):
-        """Polls the temporary file of `image`; SIGKILL at the aimed progress. Returns where it landed."""
+    def kill_during(self, image, full, aim, fraction, extra):
+        """Polls the temporary file of `image`; SIGKILL at the aimed progress ("fraction" of the data
+        written, "written" + extra seconds, or "renamed" + extra seconds). Returns where it landed."""
         pid, t0, full_since, seen = self.proc.pid, time.time(), None, False
+        aim_after = aim == "written"
         key = os.stat(image).st_ino if os.path.exists(image) else None
         while True:
             if self.proc.poll() is not None:
                 return "finished by itself"
             if (os.stat(image).st_ino if os.path.exists(image) else None) != key:
+                if aim == "renamed":
+                    time.sleep(extra)
+                    if self.proc.poll() is not None:
+                        return "finished by itself"
                 os.kill(pid, signal.SIGKILL); self.proc.wait()
                 return "after the rename"
             sizes = []
@@ -555,7 +561,7 @@ class CrashLane:
                     sizes.append(os.stat(t).st_size)
                 except FileNotFoundError:
                     pass
-            if sizes:
+            if sizes and aim != "renamed":
                 seen, size = True, max(sizes)
                 if aim_after and size >= full and full_since is None:
                     full_since = time.time()
@@ -576,7 +582,11 @@ class CrashLane:
         old_p, old_m, p_existed = bytes(self.model_p), bytes(self.model_m), self.p_exists
         wp = self.write(f"{self.mnt}/p", self.model_p, small=(kind == "interval"), fill=not p_existed)
         wm = self.write(f"{self.mnt}/m", self.model_m, small=False)
-        aim_after, fraction, extra = self.rnd.random() < 0.2, self.rnd.random(), self.rnd.random() * 0.02
+        # Most kills aim at the data being written, some just after it is (fsync, rename), some after
+        # the rename (the new image must then be whole); the first save of the lane is let through.
+        r = self.rnd.random()
+        aim = "renamed" if r < 0.15 or not p_existed else "written" if r < 0.35 else "fraction"
+        fraction, extra = self.rnd.random(), self.rnd.random() * 0.02
         committer = None
         if kind == "attr":
             os.setxattr(f"{self.mnt}/p", "user.ramdiskfs.save", b"")
@@ -590,7 +600,7 @@ class CrashLane:
                     pass  # the daemon was killed under it
             committer = threading.Thread(target=commit, daemon=True); committer.start()
         target = self.base if kind == "commit" else self.image
-        landing = self.kill_during(target, CRASH_SIZE, aim_after, fraction, extra)
+        landing = self.kill_during(target, CRASH_SIZE, aim, fraction, extra)
         exit_code = self.proc.wait()
         if committer:
             committer.join(30)

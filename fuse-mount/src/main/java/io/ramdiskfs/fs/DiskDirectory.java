@@ -717,6 +717,17 @@ public final class DiskDirectory {
      * counted (bench/soak.sh met that under load).
      */
     static final long RELEASE_GRACE_MILLIS = 1000;
+    private volatile long releaseGraceNanos = RELEASE_GRACE_MILLIS * 1_000_000;
+
+    /** Shortens (or lengthens) {@link #RELEASE_GRACE_MILLIS}: for tests that meet EBUSY thousands of times. */
+    public void releaseGrace(java.time.Duration grace) {
+        this.releaseGraceNanos = grace.toNanos();
+    }
+
+    /** The deadline of a wait for writers that starts now. */
+    long releaseDeadline() {
+        return System.nanoTime() + releaseGraceNanos;
+    }
 
     /**
      * Waits, until {@code deadline} ({@link System#nanoTime}), for {@code f} to have no handle
@@ -755,7 +766,7 @@ public final class DiskDirectory {
             List<LayeredDisk> disks = new ArrayList<>();
             List<LayeredDisk> points = new ArrayList<>();
             List<DiskFile> changed = new ArrayList<>();
-            long deadline = System.nanoTime() + RELEASE_GRACE_MILLIS * 1_000_000;
+            long deadline = releaseDeadline();
             for (String disk : targets) {
                 DiskFile f = files.get(disk);
                 DiskFile point = s.disks.get(disk);
