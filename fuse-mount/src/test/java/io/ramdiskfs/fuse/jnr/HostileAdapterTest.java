@@ -55,8 +55,10 @@ import ru.serce.jnrfuse.struct.Timespec;
  * the seed and the last inputs: rerun with {@code -Dramdiskfs.fuzz.seed=SEED}.
  */
 class HostileAdapterTest {
-    private static final int INPUTS = Integer.getInteger("ramdiskfs.fuzz.inputs", 10_000) / 5;
+    private static final int INPUTS = Integer.getInteger("ramdiskfs.fuzz.inputs", 10_000) / 8;
     private static final int DISK = 64 << 10;
+    /** Disks grown past this are cut back to {@link #DISK} between inputs. */
+    private static final long CAP = 16 << 20;
     private static final long S_IFMT = 0170000;
     private static final long S_IFREG = 0100000;
     private static final long MAX_SECONDS = Long.MAX_VALUE / 1_000_000_000L - 1;
@@ -141,7 +143,6 @@ class HostileAdapterTest {
     void knownHostileAttributeValuesAreRefusedWithTheirErrno() throws Exception {
         Object[][] cases = {
             {"/a", "user.ramdiskfs.save", scratch + "/img\0.raw", Errno.EINVAL},
-            {"/a", "user.ramdiskfs.save", "\0" + scratch + "/img.raw", Errno.EINVAL},
             {"/a", "user.ramdiskfs.snapshot", "s\u00e9", null}, // valid UTF-8: made (below: the same bytes, broken)
             {"/a", "user.ramdiskfs.clone", "c\0d", Errno.EINVAL},
             {"/a", "user.ramdiskfs.rollback", "s0\0", Errno.EBUSY}, // trimmed: s0, and /a is held open for writing
@@ -167,10 +168,23 @@ class HostileAdapterTest {
     }
 
     private void oneInput() throws Exception {
-        // Snapshot files are hashed before and after every input: keep their number small.
+        // Every disk and snapshot file is hashed before and after every input: keep them few and
+        // small (a truncate may grow a disk to 1 PiB, whose holes take long to walk).
+        for (String name : dir.names()) {
+            if (dir.lookup("/" + name).size() > CAP) {
+                dir.truncate("/" + name, DISK);
+            }
+        }
         List<String> all = dir.snapshotNames();
-        for (int i = 0; i + 6 < all.size(); i++) {
-            dir.deleteSnapshot("/.snap/" + all.get(i));
+        for (int i = 0; i < all.size(); i++) {
+            String snap = "/.snap/" + all.get(i);
+            boolean big = false;
+            for (String d : dir.list(snap)) {
+                big |= dir.lookup(snap + "/" + d).size() > CAP;
+            }
+            if (big || i + 6 < all.size()) {
+                dir.deleteSnapshot(snap);
+            }
         }
         MountState before = MountState.of(dir);
         List<String> disks = new ArrayList<>(dir.names());
