@@ -512,6 +512,11 @@ final class JnrFuseAdapter extends FuseStubFS {
             if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0) {
                 return -Errno.EINVAL.code();
             }
+            if (!name.startsWith(DiskDirectory.XATTR_PREFIX)) {
+                // Not ours, whatever the value (cp -a, rsync -X copying binary ones): what tools
+                // take for "no extended attributes here", before any decoding could say EINVAL.
+                return -Errno.EOPNOTSUPP.code();
+            }
             byte[] v = new byte[(int) size];
             value.get(0, v, 0, v.length);
             String text;

@@ -86,6 +86,7 @@ class CrashDuringSaveIT {
     /** A {@code ramdiskfs save} or {@code commit} run against the daemon, its output merged in one file. */
     private record Command(String name, Process process, Path output) {}
 
+    /** Content files: the image before each trial, the new content, the ranges written. */
     private Path scratch;
 
     @Test
@@ -98,7 +99,7 @@ class CrashDuringSaveIT {
             public Started start(Path mp, CliProcess daemon, Path old, Random random, int trial) throws IOException {
                 Path next = newContent(random, trial);
                 Tools.dd("if=" + next, "of=" + mp.resolve("d"), "bs=1M", "oflag=direct", "conv=notrunc");
-                Command save = command("save", mp.resolve("d").toString(), imageOf(old).toString());
+                Command save = command("save", mp.resolve("d").toString(), image.toString());
                 return new Started(next, save, false, "ramdiskfs save");
             }
 
@@ -179,11 +180,8 @@ class CrashDuringSaveIT {
 
     // ------------------------------------------------------------------ the trials
 
+    /** The image (or base) of the operation under test. */
     private Path image;
-
-    private Path imageOf(Path old) {
-        return image;
-    }
 
     private Path newContent(Random random, int trial) {
         return Data.random(scratch.resolve("next-" + trial), SIZE, random.nextLong());
