@@ -208,8 +208,16 @@ class CrashDuringSaveIT {
             Random random = new Random(new java.util.SplittableRandom(trialSeed).nextLong());
             Path old = Data.copy(image, scratch.resolve("old"));
             Started started = operation.start(mp, daemon, old, random, trial);
-            KillSchedule.Shot shot = KillSchedule.fire(daemon, image, SIZE, random);
-            Integer commandExit = awaitCommand(started.command(), id);
+            KillSchedule.Shot shot;
+            Integer commandExit;
+            try {
+                shot = KillSchedule.fire(daemon, image, SIZE, random);
+                commandExit = awaitCommand(started.command(), id);
+            } finally {
+                if (started.command() != null && started.command().process().isAlive()) {
+                    started.command().process().destroyForcibly(); // only on a failure: its daemon is gone
+                }
+            }
             if (MountInfo.isMounted(mp)) {
                 Cmd.run("fusermount", "-u", "-z", mp.toString()).assertOk();
             }
