@@ -21,15 +21,27 @@
 # read is compared with the model; every ~2000 operations, and at the end, the SHA-256 of each
 # whole disk is compared with the model's. A mismatch is reported with disk, offset, expected and
 # found byte. Meanwhile one more process reads df and the xattrs, and the main process prints
-# progress (operations, ramdiskfs RSS, df used) every minute.
+# progress (operations, crashes survived, ramdiskfs RSS, df used) every minute.
+#
+# The crash lane (CRASH=1) runs beside it a second ramdiskfs with a persist disk and a memdiff disk
+# (32 MiB of random data each, images in SOAK_DIR/crash) and kills it with SIGKILL again and again:
+# each cycle starts it, checks both disks against the model of their last complete save / commit
+# (and that the start deleted the killed run's temporary files), writes both, starts one operation
+# (a save by attribute as `ramdiskfs save` does, the save every --save-interval 1s, the save at a
+# stop by SIGTERM, or a commit) and kills the process at a seeded point of its progress (the
+# temporary file's size), just after the data is written, or just after the rename. The image must
+# then be the old or the complete new one, byte for byte (an interval save may hold a prefix of
+# the cycle's writes, which is an instant), the other disk's image unchanged, and a stop that
+# finished by itself must have exited 0 with the new image. "crashes survived" counts the cycles
+# that passed every check; the result line also says where the kills landed.
 #
 # At the end, at rest (every snapshot deleted), df's used must equal the sum of the disks' committed
 # bytes, every chain must be one RAM layer again (user.ramdiskfs.layers = ram), and the Java heap
 # after a full GC is printed (disk data lives off the heap).
 #
-# Result: one line "soak: duration ... operations ... mismatches ... errors ...", exit 0 ("soak:
-# PASSED") only with zero mismatches, zero unexpected errors, no warning in the ramdiskfs log and a
-# clean shutdown (SIGTERM -> exit 0, no mount left).
+# Result: one line "soak: duration ... operations ... snapshots ... crashes survived ... mismatches
+# ... errors ...", exit 0 ("soak: PASSED") only with zero mismatches, zero unexpected errors, no
+# warning in the ramdiskfs log and a clean shutdown (SIGTERM -> exit 0, no mount left).
 set -u
 export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
