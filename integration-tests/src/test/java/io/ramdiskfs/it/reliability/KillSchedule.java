@@ -17,7 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  * aims at the save's progress instead, which it watches from outside as a user could: the
  * temporary file beside IMAGE ({@code .IMAGE.ramdiskfs-tmp-PID-N}) grows as the data is written
  * (random content has no holes to skip). Most shots aim at a fraction of the data written; the
- * rest at a few milliseconds after all of it is (the fsync and the rename).
+ * rest at a few milliseconds after all of it is (the fsync and the rename), or after the rename
+ * (the new image must then be whole, and the restart load it).
  */
 final class KillSchedule {
     private static final long POLL_NANOS = 200_000;
@@ -53,10 +54,13 @@ final class KillSchedule {
      * (or records that it finished first). {@code fullBytes}: the size the temporary file reaches.
      */
     static Shot fire(CliProcess daemon, Path image, long fullBytes, Random random) {
-        boolean afterData = random.nextInt(5) == 0;
+        int pick = random.nextInt(20);
+        boolean afterRename = pick < 3;
+        boolean afterData = pick >= 3 && pick < 7;
         double fraction = random.nextDouble();
         long extraNanos = random.nextInt(20_000_000);
-        String aim = afterData ? String.format("%.1f ms after the data is written", extraNanos / 1e6)
+        String aim = afterRename ? String.format("%.1f ms after the rename", extraNanos / 1e6)
+                : afterData ? String.format("%.1f ms after the data is written", extraNanos / 1e6)
                 : String.format("at %.0f%% of the data", fraction * 100);
         Object key = fileKey(image);
         String prefix = "." + image.getFileName() + ".ramdiskfs-tmp-" + daemon.pid() + "-";
@@ -68,10 +72,16 @@ final class KillSchedule {
                 return new Shot(aim, 0, seen, false, true);
             }
             if (!Objects.equals(key, fileKey(image))) {
+                if (afterRename) {
+                    LockSupport.parkNanos(extraNanos);
+                    if (!daemon.isAlive()) {
+                        return new Shot(aim, fullBytes, seen, true, true);
+                    }
+                }
                 daemon.kill9Now();
                 return new Shot(aim, fullBytes, seen, true, false);
             }
-            long size = largestTemp(image.getParent(), prefix);
+            long size = afterRename ? -1 : largestTemp(image.getParent(), prefix);
             if (size >= 0) {
                 seen = true;
                 boolean due = afterData ? size >= fullBytes && fullSince >= 0 && System.nanoTime() - fullSince >= extraNanos
