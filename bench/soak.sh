@@ -4,7 +4,9 @@
 # Usage:  sudo bench/soak.sh [SECONDS]          # default 600 (10 minutes); not part of CI
 # Env:    WORKERS (default 4) driver processes; SEED (default 1); MEMORY_LIMIT (default 4G);
 #         SOAK_DIR (default a new /tmp/ramdiskfs-soak.XXXXXX; removed afterwards unless KEEP=1);
-#         RAMDISKFS (the launcher; default bin/ramdiskfs, which builds the jar when needed).
+#         RAMDISKFS (how to start ramdiskfs; default: the jar bin/ramdiskfs runs, built when needed and
+#         copied into SOAK_DIR first, so a rebuild during a long soak changes nothing mid-run);
+#         CRASH (default 1; 0: no crash lane).
 #
 # Each worker process owns one disk (w<N>, created empty) and a 32 MiB region of a shared disk,
 # and keeps a byte-exact model of both in memory. It runs random operations until the time is up:
@@ -19,15 +21,27 @@
 # read is compared with the model; every ~2000 operations, and at the end, the SHA-256 of each
 # whole disk is compared with the model's. A mismatch is reported with disk, offset, expected and
 # found byte. Meanwhile one more process reads df and the xattrs, and the main process prints
-# progress (operations, ramdiskfs RSS, df used) every minute.
+# progress (operations, crashes survived, ramdiskfs RSS, df used) every minute.
+#
+# The crash lane (CRASH=1) runs beside it a second ramdiskfs with a persist disk and a memdiff disk
+# (32 MiB of random data each, images in SOAK_DIR/crash) and kills it with SIGKILL again and again:
+# each cycle starts it, checks both disks against the model of their last complete save / commit
+# (and that the start deleted the killed run's temporary files), writes both, starts one operation
+# (a save by attribute as `ramdiskfs save` does, the save every --save-interval 1s, the save at a
+# stop by SIGTERM, or a commit) and kills the process at a seeded point of its progress (the
+# temporary file's size), just after the data is written, or just after the rename. The image must
+# then be the old or the complete new one, byte for byte (an interval save may hold a prefix of
+# the cycle's writes, which is an instant), the other disk's image unchanged, and a stop that
+# finished by itself must have exited 0 with the new image. "crashes survived" counts the cycles
+# that passed every check; the result line also says where the kills landed.
 #
 # At the end, at rest (every snapshot deleted), df's used must equal the sum of the disks' committed
 # bytes, every chain must be one RAM layer again (user.ramdiskfs.layers = ram), and the Java heap
 # after a full GC is printed (disk data lives off the heap).
 #
-# Result: one line "soak: duration ... operations ... mismatches ... errors ...", exit 0 ("soak:
-# PASSED") only with zero mismatches, zero unexpected errors, no warning in the ramdiskfs log and a
-# clean shutdown (SIGTERM -> exit 0, no mount left).
+# Result: one line "soak: duration ... operations ... snapshots ... crashes survived ... mismatches
+# ... errors ...", exit 0 ("soak: PASSED") only with zero mismatches, zero unexpected errors, no
+# warning in the ramdiskfs log and a clean shutdown (SIGTERM -> exit 0, no mount left).
 set -u
 export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,23 +49,48 @@ DURATION=${1:-600}
 WORKERS=${WORKERS:-4}
 SEED=${SEED:-1}
 MEMORY_LIMIT=${MEMORY_LIMIT:-4G}
-RAMDISKFS=${RAMDISKFS:-$ROOT/bin/ramdiskfs}
 REGION_MIB=32
 
 log() { echo "[$(date +%T)] $*" >&2; }
 [ "$(id -u)" = 0 ] || log "not root: FUSE mounts may still work (fusermount is setuid)"
 command -v python3 >/dev/null || { echo "soak.sh: needs python3" >&2; exit 2; }
 
+CRASH=${CRASH:-1}
+
 DIR=${SOAK_DIR:-$(mktemp -d /tmp/ramdiskfs-soak.XXXXXX)}
 MNT=$DIR/mnt
+CRASH_HOME=$DIR/crash
 mkdir -p "$MNT"
 PID=
 PASSED=0
 
+if [ -n "${RAMDISKFS:-}" ]; then
+  START=("$RAMDISKFS")
+else
+  # Pin the jar: the crash lane starts ramdiskfs hundreds of times over the run.
+  "$ROOT/bin/ramdiskfs" --version >/dev/null || { echo "soak.sh: bin/ramdiskfs --version failed" >&2; exit 2; }
+  jar=
+  for j in "$ROOT"/fuse-mount/target/fuse-mount-*.jar; do
+    case "$j" in *-tests.jar|*-sources.jar|*-javadoc.jar) continue ;; esac
+    jar=$j; break
+  done
+  [ -n "$jar" ] || { echo "soak.sh: no jar in fuse-mount/target" >&2; exit 2; }
+  mkdir -p "$DIR/jar"
+  cp -r "$jar" "$(dirname "$jar")/lib" "$DIR/jar/"   # the jar's Class-Path names lib/*.jar beside it
+  START=(java -jar "$DIR/jar/$(basename "$jar")")
+fi
+
 # One awk reads all of mountinfo: no early-exiting grep -q on a pipe (a SIGPIPE'd writer fails under pipefail).
 is_mounted() { awk -v m="$MNT" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo; }
 is_live() { awk -v m="$MNT" '$5 == m && / - fuse\.ramdiskfs / { f = 1 } END { exit !f }' /proc/self/mountinfo && ls "$MNT" >/dev/null 2>&1; }
+crash_mounted() { awk -v m="$CRASH_HOME/mnt" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo; }
 cleanup() {
+  # The crash lane's ramdiskfs, if the driver was stopped before it could stop it (its PID file).
+  if [ -f "$CRASH_HOME/pid" ]; then
+    cpid=$(cat "$CRASH_HOME/pid")
+    if [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null; then kill -KILL "$cpid" 2>/dev/null; fi
+  fi
+  if crash_mounted; then fusermount -uz "$CRASH_HOME/mnt"; fi
   if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
     kill -TERM "$PID" 2>/dev/null
     for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.2; done
@@ -59,9 +98,9 @@ cleanup() {
   fi
   if is_mounted; then fusermount -u "$MNT" 2>/dev/null || fusermount -uz "$MNT"; fi
   if [ "$PASSED" = 1 ] && [ "${KEEP:-0}" != 1 ]; then
-    rm -rf "$MNT" "$DIR/driver.py" "$DIR/ramdiskfs.log"; rmdir "$DIR" 2>/dev/null
+    rm -rf "$MNT" "$DIR/driver.py" "$DIR/ramdiskfs.log" "$DIR/jar" "$CRASH_HOME"; rmdir "$DIR" 2>/dev/null
   elif ! is_mounted; then
-    echo "soak: kept $DIR (ramdiskfs.log, driver.py)" >&2
+    echo "soak: kept $DIR (ramdiskfs.log, driver.py, crash/crash.log)" >&2
   fi
 }
 trap 'cleanup; exit 130' INT TERM
@@ -71,16 +110,18 @@ log "starting ramdiskfs at $MNT (log: $DIR/ramdiskfs.log)"
 # Job control on for this one start: a script's background job otherwise inherits SIGINT as
 # ignored, and ramdiskfs rightly warns about that (the soak stops it with SIGTERM anyway).
 set -m
-"$RAMDISKFS" --memory-limit "$MEMORY_LIMIT" -d "shared=$((WORKERS * REGION_MIB))M" "$MNT" >"$DIR/ramdiskfs.log" 2>&1 &
+"${START[@]}" --memory-limit "$MEMORY_LIMIT" -d "shared=$((WORKERS * REGION_MIB))M" "$MNT" >"$DIR/ramdiskfs.log" 2>&1 &
 PID=$!
 set +m
 for _ in $(seq 600); do is_live && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.2; done
 is_live || { log "ramdiskfs did not mount"; cat "$DIR/ramdiskfs.log" >&2; exit 1; }
 
 cat >"$DIR/driver.py" <<'PY'
-import ctypes, errno, hashlib, mmap, multiprocessing as mp, os, random, sys, time
+import ctypes, errno, hashlib, mmap, multiprocessing as mp, os, random, signal, subprocess, sys, threading, time
 
 MNT, DURATION, WORKERS, SEED, REGION, PID = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) << 20, int(sys.argv[6])
+CRASH_HOME = sys.argv[7] if len(sys.argv) > 7 else ""   # empty: no crash lane
+CRASH_CMD = sys.argv[8:]                                 # how to start ramdiskfs
 OWN_MAX = 64 << 20
 SECTOR = 512
 libc = ctypes.CDLL(None, use_errno=True)
@@ -374,6 +415,255 @@ def observer(stop_at, q):
         n += 1; time.sleep(0.2)
     q.put({"observer": n, "groups": groups, "observer_errors": errors})
 
+# --- The crash lane: a second ramdiskfs, killed -9 while it saves, again and again ----------------
+CRASH_SIZE = 32 << 20
+TEMP_MARK = ".ramdiskfs-tmp-"
+
+def mounted(mp):
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == mp for line in f)
+
+def live(mp):
+    with open("/proc/self/mountinfo") as f:
+        if not any(line.split()[4] == mp and " - fuse.ramdiskfs " in line for line in f):
+            return False
+    try:
+        os.listdir(mp); return True
+    except OSError:
+        return False
+
+def temps(image, pid=None):
+    d, name = os.path.split(image)
+    prefix = "." + name + TEMP_MARK + ("" if pid is None else f"{pid}-")
+    return [os.path.join(d, n) for n in os.listdir(d) if n.startswith(prefix)]
+
+class CrashLane:
+    """A persist disk p and a memdiff disk m on their own ramdiskfs process. Each cycle starts the
+    process, checks both disks against the model of the last complete save (p) and commit (m), writes
+    both, starts one operation - a save by attribute (what `ramdiskfs save` does), the save every
+    --save-interval, the save at a stop (SIGTERM) or a commit - and kills the process with SIGKILL at a
+    seeded point of the operation's progress (the temporary file's size: random data has no holes),
+    or after the data is written. Then: the image (base) must be the old or the complete new one
+    (an interval save may also hold a prefix of the cycle's writes: an instant), the other disk's
+    image unchanged, a finished stop exited 0 with the new image, and the next start loads exactly
+    that and deletes the killed run's temporary files."""
+    KINDS = ("attr", "interval", "stop", "commit")
+
+    def __init__(self, stop_at, cmd, home, seed, counter):
+        self.stop_at, self.cmd, self.home, self.counter = stop_at, cmd, home, counter
+        self.rnd = random.Random(seed * 7919 + 13)
+        self.mnt = os.path.join(home, "mnt")
+        os.makedirs(self.mnt, exist_ok=True)
+        self.image, self.base = os.path.join(home, "p.raw"), os.path.join(home, "m.raw")
+        with open(self.base, "wb") as f:
+            f.write(self.rnd.randbytes(CRASH_SIZE))
+        self.model_p, self.p_exists = bytearray(CRASH_SIZE), False  # no complete save yet
+        self.model_m = bytearray(open(self.base, "rb").read())
+        self.log = open(os.path.join(home, "crash.log"), "ab")
+        self.crashes, self.mismatches, self.cycles, self.notes = 0, 0, 0, []
+        self.by_kind, self.landings, self.states = {}, {}, {}
+        self.proc = None
+
+    def note(self, text):
+        if len(self.notes) < 20:
+            self.notes.append(text)
+        print(f"soak: crash lane: {text}", file=sys.stderr, flush=True)
+
+    def mismatch(self, text):
+        self.mismatches += 1
+        self.note(f"MISMATCH cycle {self.cycles}: {text}")
+
+    def start(self, kind):
+        args = list(self.cmd) + (["--save-interval", "1s"] if kind == "interval" else [])
+        args += ["-d", f"p=persist:{self.image},size={CRASH_SIZE}", "-d", f"m=memdiff:{self.base}", self.mnt]
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, start_new_session=True)
+        with open(os.path.join(self.home, "pid"), "w") as f:
+            f.write(str(self.proc.pid))  # for the script's cleanup if the driver is stopped
+        deadline = time.time() + 120
+        while not live(self.mnt):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"the crash lane's ramdiskfs did not mount (exit {self.proc.poll()}); see crash.log")
+            time.sleep(0.05)
+
+    def check_start(self):
+        """The disks read as the last complete save and commit; the start deleted stale temporary files."""
+        for path, model, what in ((f"{self.mnt}/p", self.model_p, "persist disk p"), (f"{self.mnt}/m", self.model_m, "memdiff disk m")):
+            with open(path, "rb", buffering=0) as f:
+                got = f.read(CRASH_SIZE + 1)
+            if got != model:
+                self.mismatch(f"after the restart {what} differs from the model of its last complete save/commit")
+                model[:] = got  # go on from what it holds
+        for image in (self.image, self.base):
+            # The running process's own: an interval save may have begun already.
+            left = [t for t in temps(image) if f"{TEMP_MARK}{self.proc.pid}-" not in t]
+            if left:
+                self.mismatch(f"the start left stale temporary files: {left}")
+
+    def write(self, path, model, small, fill=False):
+        """Random writes (4 KiB aligned; <= 128 KiB, one FUSE request each, when small), or the whole
+        disk in 1 MiB pieces (fill: so that a save has tens of MiB to write); returns them in order."""
+        writes = []
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            if fill:
+                for off in range(0, CRASH_SIZE, 1 << 20):
+                    data = self.rnd.randbytes(1 << 20)
+                    if os.pwrite(fd, data, off) != len(data):
+                        raise OSError(errno.EIO, "short write")
+                    writes.append((off, data))
+                return writes
+            for _ in range(self.rnd.randint(1, 12)):
+                n = self.rnd.randint(1, 32 if small else 256) * 4096
+                n = min(n, 128 << 10) if small else n
+                off = self.rnd.randrange(0, CRASH_SIZE - n + 1, 4096)
+                data = self.rnd.randbytes(n)
+                if os.pwrite(fd, data, off) != n:
+                    raise OSError(errno.EIO, "short write")
+                writes.append((off, data))
+        finally:
+            os.close(fd)
+        return writes
+
+    @staticmethod
+    def apply(model, writes):
+        m = bytearray(model)
+        for off, data in writes:
+            m[off:off + len(data)] = data
+        return m
+
+    def judge(self, path, exists_before, old, writes, prefixes):
+        """Which state the image is in: 'old', 'new', 'prefix k' or None (torn / missing). Returns (label, model)."""
+        if not os.path.exists(path):
+            return ("missing (never saved)", old) if not exists_before else (None, None)
+        img = open(path, "rb").read()
+        if len(img) != len(old):
+            return None, None
+        # Outside what this cycle wrote the image must be the old one, whatever instant it shows.
+        probe = bytearray(img)
+        for off, data in writes:
+            probe[off:off + len(data)] = old[off:off + len(data)]
+        if probe != old:
+            return None, None
+        ks = range(len(writes) + 1) if prefixes else (0, len(writes))
+        for k in ks:
+            state = self.apply(old, writes[:k])
+            if all(img[off:off + len(d)] == state[off:off + len(d)] for off, d in writes):
+                label = "old" if k == 0 else "new" if k == len(writes) else f"prefix {k}/{len(writes)}"
+                return label, state
+        return None, None
+
+    def kill_during(self, image, full, aim, fraction, extra):
+        """Polls the temporary file of `image`; SIGKILL at the aimed progress ("fraction" of the data
+        written, "written" + extra seconds, or "renamed" + extra seconds). Returns where it landed."""
+        pid, t0, full_since, seen = self.proc.pid, time.time(), None, False
+        aim_after = aim == "written"
+        key = os.stat(image).st_ino if os.path.exists(image) else None
+        while True:
+            if self.proc.poll() is not None:
+                return "finished by itself"
+            if (os.stat(image).st_ino if os.path.exists(image) else None) != key:
+                if aim == "renamed":
+                    time.sleep(extra)
+                    if self.proc.poll() is not None:
+                        return "finished by itself"
+                os.kill(pid, signal.SIGKILL); self.proc.wait()
+                return "after the rename"
+            sizes = []
+            for t in temps(image, pid):
+                try:
+                    sizes.append(os.stat(t).st_size)
+                except FileNotFoundError:
+                    pass
+            if sizes and aim != "renamed":
+                seen, size = True, max(sizes)
+                if aim_after and size >= full and full_since is None:
+                    full_since = time.time()
+                due = (full_since is not None and time.time() - full_since >= extra) if aim_after else size >= fraction * full
+                if due:
+                    os.kill(pid, signal.SIGKILL); self.proc.wait()
+                    return "mid-write" if size < full else "data written, before the rename"
+            if time.time() - t0 > 30:
+                os.kill(pid, signal.SIGKILL); self.proc.wait()
+                return "no save seen in 30 s" if not seen else "timeout"
+            time.sleep(0.0002)
+
+    def cycle(self):
+        self.cycles += 1
+        kind = self.rnd.choice(self.KINDS) if self.p_exists else "attr"  # the first save fills the disk
+        self.start(kind)
+        self.check_start()
+        old_p, old_m, p_existed = bytes(self.model_p), bytes(self.model_m), self.p_exists
+        wp = self.write(f"{self.mnt}/p", self.model_p, small=(kind == "interval"), fill=not p_existed)
+        wm = self.write(f"{self.mnt}/m", self.model_m, small=False)
+        # Most kills aim at the data being written, some just after it is (fsync, rename), some after
+        # the rename (the new image must then be whole); the first save of the lane is let through.
+        r = self.rnd.random()
+        aim = "renamed" if r < 0.15 or not p_existed else "written" if r < 0.35 else "fraction"
+        fraction, extra = self.rnd.random(), self.rnd.random() * 0.02
+        committer = None
+        if kind == "attr":
+            os.setxattr(f"{self.mnt}/p", "user.ramdiskfs.save", b"")
+        elif kind == "stop":
+            self.proc.send_signal(signal.SIGTERM)
+        elif kind == "commit":
+            def commit():
+                try:
+                    os.setxattr(f"{self.mnt}/m", "user.ramdiskfs.commit", b"1")
+                except OSError:
+                    pass  # the daemon was killed under it
+            committer = threading.Thread(target=commit, daemon=True); committer.start()
+        target = self.base if kind == "commit" else self.image
+        landing = self.kill_during(target, CRASH_SIZE, aim, fraction, extra)
+        exit_code = self.proc.wait()
+        if committer:
+            committer.join(30)
+        if mounted(self.mnt):
+            subprocess.run(["fusermount", "-u", "-z", self.mnt], stderr=subprocess.DEVNULL)
+        # The persist image: changed only by this cycle's save (attr, interval, stop).
+        saved = kind in ("attr", "interval", "stop")
+        label_p, state_p = self.judge(self.image, p_existed, old_p, wp if saved else [], kind == "interval")
+        label_m, state_m = self.judge(self.base, True, old_m, wm if kind == "commit" else [], False)
+        ok = True
+        if label_p is None:
+            ok = False; self.mismatch(f"{kind}: the persist image is torn or missing after the kill ({landing})")
+        if label_m is None:
+            ok = False; self.mismatch(f"{kind}: the memdiff base is torn after the kill ({landing})")
+        if landing == "finished by itself" and (exit_code != 0 or label_p != "new"):
+            ok = False; self.mismatch(f"{kind}: finished by itself with exit {exit_code} and the image {label_p}")
+        if ok:
+            self.crashes += 1
+            self.counter.value = self.crashes
+        self.model_p = bytearray(state_p) if state_p is not None else bytearray(open(self.image, "rb").read()) if os.path.exists(self.image) else bytearray(CRASH_SIZE)
+        self.p_exists = os.path.exists(self.image)
+        self.model_m = bytearray(state_m) if state_m is not None else bytearray(open(self.base, "rb").read())
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        self.landings[landing] = self.landings.get(landing, 0) + 1
+        label = label_m if kind == "commit" else label_p
+        self.states[label.split(" ")[0] if label else "torn"] = self.states.get(label.split(" ")[0] if label else "torn", 0) + 1
+
+    def run(self):
+        try:
+            while time.time() < self.stop_at and self.mismatches < 20:
+                self.cycle()
+        finally:
+            if self.proc is not None and self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(60)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill(); self.proc.wait()
+            if mounted(self.mnt):
+                subprocess.run(["fusermount", "-u", "-z", self.mnt], stderr=subprocess.DEVNULL)
+        return {"crash": self.crashes, "crash_cycles": self.cycles, "crash_mismatches": self.mismatches, "crash_notes": self.notes,
+                "crash_kinds": self.by_kind, "crash_landings": self.landings, "crash_states": self.states}
+
+def crash_lane(stop_at, q, cmd, home, seed, counter):
+    try:
+        q.put(CrashLane(stop_at, cmd, home, seed, counter).run())
+    except BaseException as e:
+        q.put({"crash": 0, "crash_cycles": 0, "crash_mismatches": 1, "crash_notes": [f"crash lane died: {e!r}"],
+               "crash_kinds": {}, "crash_landings": {}, "crash_states": {}})
+
 def rss_mib(pid):
     try:
         for line in open(f"/proc/{pid}/status"):
@@ -388,6 +678,9 @@ if __name__ == "__main__":
     q = mp.Queue()
     procs = [mp.Process(target=work, args=(i, counters, stop_at, q)) for i in range(WORKERS)]
     procs.append(mp.Process(target=observer, args=(stop_at, q)))
+    crashes = mp.Value("q", 0, lock=False)
+    if CRASH_HOME:
+        procs.append(mp.Process(target=crash_lane, args=(stop_at, q, CRASH_CMD, CRASH_HOME, SEED, crashes)))
     for p in procs: p.start()
     next_report = start + 60
     results = []
@@ -399,7 +692,8 @@ if __name__ == "__main__":
         if time.time() >= next_report:
             st = os.statvfs(MNT)
             used = (st.f_blocks - st.f_bfree) * st.f_frsize >> 20
-            print(f"soak: {time.time() - start:6.0f} s, {sum(counters)} operations, ramdiskfs RSS {rss_mib(PID)} MiB, df used {used} MiB",
+            print(f"soak: {time.time() - start:6.0f} s, {sum(counters)} operations, {crashes.value} crashes survived, "
+                  f"ramdiskfs RSS {rss_mib(PID)} MiB, df used {used} MiB",
                   file=sys.stderr, flush=True)
             next_report += 60
         if time.time() > stop_at + 600:
@@ -418,14 +712,27 @@ if __name__ == "__main__":
             print(f"soak: worker {r['worker']}: {n}")
     observed = sum(r.get("observer", 0) for r in results)
     groups = sum(r.get("groups", 0) for r in results)
+    lane = next((r for r in results if "crash" in r), None)
+    crash_text = ""
+    if lane:
+        mismatches += lane["crash_mismatches"]
+        for n in lane["crash_notes"]:
+            print(f"soak: crash lane: {n}")
+        fmt = lambda d: ", ".join(f"{k} {v}" for k, v in sorted(d.items()))
+        crash_text = (f", {lane['crash']} crashes survived of {lane['crash_cycles']} kill -9 cycles "
+                      f"(operations: {fmt(lane['crash_kinds'])}; landed: {fmt(lane['crash_landings'])}; "
+                      f"image after the kill: {fmt(lane['crash_states'])})")
+    snapshots = totals.get("snapshot", 0) + groups
     print(f"soak: duration {time.time() - start:.0f} s, {WORKERS} workers, {sum(totals.values())} operations "
           f"({', '.join(f'{k} {v}' for k, v in sorted(totals.items()))}), {observed} observer rounds, {groups} group snapshots, "
-          f"mismatches {mismatches}, errors {errors}, ramdiskfs RSS {rss_mib(PID)} MiB")
+          f"{snapshots} snapshots in all{crash_text}, mismatches {mismatches}, errors {errors}, ramdiskfs RSS {rss_mib(PID)} MiB")
     sys.exit(0 if mismatches == 0 and errors == 0 else 1)
 PY
 
-log "driving it for $DURATION s with $WORKERS workers"
-python3 "$DIR/driver.py" "$MNT" "$DURATION" "$WORKERS" "$SEED" "$REGION_MIB" "$PID"
+log "driving it for $DURATION s with $WORKERS workers$([ "$CRASH" = 1 ] && echo ", and the crash lane in $CRASH_HOME")"
+crash_args=()
+if [ "$CRASH" = 1 ]; then mkdir -p "$CRASH_HOME"; crash_args=("$CRASH_HOME" "${START[@]}"); fi
+python3 "$DIR/driver.py" "$MNT" "$DURATION" "$WORKERS" "$SEED" "$REGION_MIB" "$PID" ${crash_args[@]+"${crash_args[@]}"}
 driver=$?
 
 # At rest: df's used = the sum of every disk's committed bytes (the budget's books balance), and the

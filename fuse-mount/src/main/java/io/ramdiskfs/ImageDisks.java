@@ -7,6 +7,7 @@ import io.ramdiskfs.disk.file.FileLayer;
 import io.ramdiskfs.disk.file.ImageHoles;
 import io.ramdiskfs.disk.image.ImageFailure;
 import io.ramdiskfs.disk.image.ImageLoader;
+import io.ramdiskfs.disk.image.ImageWriter;
 import io.ramdiskfs.disk.image.Progress;
 import io.ramdiskfs.disk.ram.ChunkAllocator;
 import io.ramdiskfs.disk.ram.RamLayer;
@@ -43,6 +44,11 @@ final class ImageDisks {
      */
     static LayeredDisk build(DiskDefinition d, boolean readOnly, int sectorSize, MemoryBudget budget, ChunkAllocator allocator,
             ImageHoles.Finder holes) {
+        if (d.role() == DiskDefinition.Role.PERSIST || d.role() == DiskDefinition.Role.MEMDIFF) {
+            // A save (persist) or commit (memdiff) of a run killed half-way left its temporary file
+            // beside the image; it never shadows the image (another name), but it holds space.
+            ImageWriter.removeStaleTemps(d.image());
+        }
         return switch (d.role()) {
             case RAM -> throw new IllegalArgumentException("a RAM disk has no image");
             case MEMDIFF -> LayeredDisk.create(readOnly, List.of(LayerConfiguration.of(RamLayer.over(budget, allocator)),

@@ -2,12 +2,9 @@ package io.ramdiskfs.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.List;
 import java.util.Locale;
 
@@ -57,7 +54,7 @@ public final class ImageCommand {
             }
             Path disk = Path.of(args[1]);
             long start = System.nanoTime();
-            view(disk).write("ramdiskfs.commit", ByteBuffer.wrap("1".getBytes(StandardCharsets.UTF_8)));
+            MountAttributes.write(disk, "ramdiskfs.commit", "1");
             out.println("committed " + disk + " into its base image in " + millis(start) + " ms; it is now an empty RAM layer over it");
             return 0;
         } catch (UsageException e) {
@@ -97,16 +94,15 @@ public final class ImageCommand {
         if (!Files.isRegularFile(disk)) {
             throw new UsageException("save: " + disk + " is not a disk of a ramdiskfs mount");
         }
-        UserDefinedFileAttributeView view = view(disk);
         long start = System.nanoTime();
-        view.write("ramdiskfs.save", ByteBuffer.wrap((image == null ? "" : image.toString()).getBytes(StandardCharsets.UTF_8)));
+        MountAttributes.write(disk, "ramdiskfs.save", image == null ? "" : image.toString());
         String shown = image == null ? "its persist image" : image.toString();
-        String first = status(view);
+        String first = status(disk);
         String id = first.split(" ", 2)[0];
         long lastLine = 0;
         long pause = FIRST_POLL_MILLIS;
         while (true) {
-            String s = status(view);
+            String s = status(disk);
             String[] f = s.split(" ", 3);
             if (!f[0].equals(id)) {
                 err.println("ramdiskfs save: another save of " + disk + " started meanwhile; status: " + s);
@@ -155,18 +151,8 @@ public final class ImageCommand {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
-    private static String status(UserDefinedFileAttributeView view) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(4096);
-        view.read("ramdiskfs.save_status", b);
-        return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).trim();
-    }
-
-    private static UserDefinedFileAttributeView view(Path target) throws IOException {
-        UserDefinedFileAttributeView view = Files.getFileAttributeView(target, UserDefinedFileAttributeView.class);
-        if (view == null) {
-            throw new IOException(target + " has no extended attributes");
-        }
-        return view;
+    private static String status(Path disk) throws IOException {
+        return MountAttributes.read(disk, "ramdiskfs.save_status");
     }
 
     private static String reason(IOException e) {

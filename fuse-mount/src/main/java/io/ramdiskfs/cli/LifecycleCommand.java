@@ -3,13 +3,10 @@ package io.ramdiskfs.cli;
 import io.ramdiskfs.DiskNames;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -88,12 +85,7 @@ public final class LifecycleCommand {
     }
 
     private static void setAttribute(List<String> a, String name) throws IOException {
-        Path target = Path.of(a.get(0));
-        UserDefinedFileAttributeView view = Files.getFileAttributeView(target, UserDefinedFileAttributeView.class);
-        if (view == null) {
-            throw new IOException(target + " has no extended attributes");
-        }
-        view.write(name, ByteBuffer.wrap(a.get(1).getBytes(StandardCharsets.UTF_8)));
+        MountAttributes.write(Path.of(a.get(0)), name, a.get(1));
     }
 
     private void list(String mount) throws IOException {

@@ -9,9 +9,7 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -131,20 +129,18 @@ public final class StatusCommand {
      * to spare, and ask again if even that was too small.
      */
     static String attribute(Path file, String name) throws StatusException {
-        UserDefinedFileAttributeView view = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class);
-        if (view == null) {
-            throw new StatusException("cannot read extended attributes of " + file);
-        }
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
-                if (!view.list().contains(name)) {
-                    return null;
-                }
-                ByteBuffer buf = ByteBuffer.allocate(view.size(name) * 2 + 4096);
-                view.read(name, buf);
-                buf.flip();
-                return StandardCharsets.UTF_8.decode(buf).toString();
+                return MountAttributes.call(file, view -> {
+                    if (!view.list().contains(name)) {
+                        return null;
+                    }
+                    ByteBuffer buf = ByteBuffer.allocate(view.size(name) * 2 + 4096);
+                    view.read(name, buf);
+                    buf.flip();
+                    return StandardCharsets.UTF_8.decode(buf).toString();
+                });
             } catch (FileSystemException e) {
                 last = e;
                 String m = String.valueOf(e.getMessage());

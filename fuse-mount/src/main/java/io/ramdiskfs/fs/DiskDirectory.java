@@ -321,6 +321,7 @@ public final class DiskDirectory {
             if (f != null && f.released(writingHandles.remove(fh))) {
                 closeNow = f;
             }
+            notifyAll(); // a rollback or commit may wait for this release (awaitNoWriters)
         }
         if (closeNow != null) {
             closeNow.disk().close();
@@ -709,6 +710,46 @@ public final class DiskDirectory {
      * {@code setfattr -n user.ramdiskfs.rollback -v NAME}: on a disk, that disk; on the root, every
      * disk snapshot NAME holds, all or none. EBUSY while a disk is open for writing.
      */
+    /**
+     * How long a rollback or commit waits for a disk's writers to go before it answers EBUSY. The
+     * kernel sends FUSE_RELEASE in the background, so close(2) returns before ramdiskfs hears of
+     * it: without a grace a rollback right after the writer closed could find its handle still
+     * counted (bench/soak.sh met that under load).
+     */
+    static final long RELEASE_GRACE_MILLIS = 1000;
+    private volatile long releaseGraceNanos = RELEASE_GRACE_MILLIS * 1_000_000;
+
+    /** Shortens (or lengthens) {@link #RELEASE_GRACE_MILLIS}: for tests that meet EBUSY thousands of times. */
+    public void releaseGrace(java.time.Duration grace) {
+        this.releaseGraceNanos = grace.toNanos();
+    }
+
+    /** The deadline of a wait for writers that starts now. */
+    long releaseDeadline() {
+        return System.nanoTime() + releaseGraceNanos;
+    }
+
+    /**
+     * Waits, until {@code deadline} ({@link System#nanoTime}), for {@code f} to have no handle
+     * open for writing; true when it has none. The caller holds this directory's monitor, which
+     * waiting gives up so that {@link #release} can run.
+     */
+    boolean awaitNoWriters(DiskFile f, long deadline) {
+        while (f.writers() > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
     public void rollback(String path, String name) throws FsException, DiskException {
         synchronized (this) {
             checkWritableMount("roll back to " + name);
@@ -725,6 +766,7 @@ public final class DiskDirectory {
             List<LayeredDisk> disks = new ArrayList<>();
             List<LayeredDisk> points = new ArrayList<>();
             List<DiskFile> changed = new ArrayList<>();
+            long deadline = releaseDeadline();
             for (String disk : targets) {
                 DiskFile f = files.get(disk);
                 DiskFile point = s.disks.get(disk);
@@ -735,7 +777,7 @@ public final class DiskDirectory {
                     throw new FsException(Errno.ENOENT, "snapshot " + name + " does not hold disk " + disk);
                 }
                 checkNotPassthrough(f, disk, "roll back");
-                if (f.writers() > 0) {
+                if (!awaitNoWriters(f, deadline)) {
                     throw new FsException(Errno.EBUSY, "disk " + disk + " is open for writing (" + f.writers()
                             + " handles: a VM or a loop device?); stop the writer first");
                 }

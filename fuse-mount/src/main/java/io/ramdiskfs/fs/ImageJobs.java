@@ -11,6 +11,7 @@ import io.ramdiskfs.disk.image.ImageWriter;
 import io.ramdiskfs.disk.image.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -177,7 +178,12 @@ public final class ImageJobs {
             }
             return p;
         }
-        Path image = Path.of(value);
+        Path image;
+        try {
+            image = Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new FsException(Errno.EINVAL, "not a path: " + value.replace("\0", "\\0") + " (" + e.getReason() + ")");
+        }
         if (!image.isAbsolute()) {
             throw new FsException(Errno.EINVAL, "the image path must be absolute: " + value);
         }
@@ -190,6 +196,10 @@ public final class ImageJobs {
         }
         if (FileLayer.isBlockDevice(image)) {
             throw new FsException(Errno.EINVAL, image + " is a block device; a save writes a new file and renames it over IMAGE");
+        }
+        if (Files.exists(image) && !Files.isRegularFile(image)) {
+            // A character device, FIFO or socket: renaming a file over it would replace it (/dev/null!).
+            throw new FsException(Errno.EINVAL, image + " is not a regular file; a save writes a new file and renames it over IMAGE");
         }
         return image;
     }
@@ -216,7 +226,7 @@ public final class ImageJobs {
         LayeredDisk snapshot;
         FileLayer base;
         synchronized (directory) {
-            if (f.writers() > 0) {
+            if (!directory.awaitNoWriters(f, directory.releaseDeadline())) {
                 throw new FsException(Errno.EBUSY, "disk " + path + " is open for writing (" + f.writers()
                         + " handles: a VM or a loop device?); stop the writer first");
             }

@@ -34,10 +34,7 @@ class ImagesIT {
 
     /** {@code ramdiskfs ARGS} on a running mount. */
     static Cmd.Result ramdiskfs(String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", CliProcess.jar().toString()));
-        cmd.addAll(List.of(args));
-        return Cmd.run(Duration.ofMinutes(5), cmd);
+        return Cmd.run(Duration.ofMinutes(5), CliProcess.commandLine(args));
     }
 
     static long allocated(Path file) {
@@ -276,7 +273,7 @@ class ImagesIT {
             CliProcess p = disks.startCliMounted(mp, "-d", "vm=memdiff:" + base);
             write(mp.resolve("vm"), 0, 64 * MiB, 40 + trial, disks.newDir("src" + trial));
             String committed = Data.sha256(mp.resolve("vm"));
-            Process commit = new ProcessBuilder(ImagesIT.command("commit", mp.resolve("vm").toString())).start();
+            Process commit = new ProcessBuilder(CliProcess.commandLine("commit", mp.resolve("vm").toString())).start();
             sleepMillis(random.nextInt(300));
             p.kill9();
             commit.destroyForcibly();
@@ -284,13 +281,6 @@ class ImagesIT {
             String now = Data.sha256(base);
             assertTrue(now.equals(old) || now.equals(committed), "torn base after kill -9 in trial " + trial);
         }
-    }
-
-    static List<String> command(String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", CliProcess.jar().toString()));
-        cmd.addAll(List.of(args));
-        return cmd;
     }
 
     @Test

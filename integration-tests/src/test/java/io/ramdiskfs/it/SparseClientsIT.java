@@ -4,6 +4,7 @@ import static io.ramdiskfs.it.support.Data.MiB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ramdiskfs.it.support.CliProcess;
 import io.ramdiskfs.it.support.Cmd;
 import io.ramdiskfs.it.support.Data;
 import io.ramdiskfs.it.support.MountedDisks;
@@ -86,10 +87,10 @@ class SparseClientsIT {
         Path saved = out.resolve("saved.raw");
         if (MountedDisks.passthroughLane()) {
             // A passthrough disk takes no snapshot, so it cannot be saved at one instant; cp above is the way.
-            Cmd.run(QUICK, ImagesIT.command("save", thin.toString(), saved.toString())).assertFailsWith("passthrough");
+            Cmd.run(QUICK, CliProcess.commandLine("save", thin.toString(), saved.toString())).assertFailsWith("passthrough");
             return;
         }
-        Cmd.run(QUICK, ImagesIT.command("save", thin.toString(), saved.toString())).assertOk();
+        Cmd.run(QUICK, CliProcess.commandLine("save", thin.toString(), saved.toString())).assertOk();
         assertSameSparse(thin, saved);
         assertTrue(Files.exists(saved));
     }

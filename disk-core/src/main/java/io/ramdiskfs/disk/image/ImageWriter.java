@@ -9,10 +9,15 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +31,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Crash guarantee.</b> {@code kill -9} (or power loss) at any moment leaves IMAGE as it was
  * or as the complete new image, never torn, never shadowed: the temporary file has another name.
- * At worst a temporary file is left behind; the next save to the same IMAGE deletes those whose
- * process is gone.
+ * At worst a temporary file is left behind; the next save to the same IMAGE, and the next start
+ * of a mount whose disk saves or commits to IMAGE, delete those whose process is gone. A PID is
+ * reused (a container's or a service's ramdiskfs often gets the PID of the run that was killed), so
+ * a temporary file also counts as stale when the process that now has its PID started after the
+ * file was last written, or when that process is this one and the file is not a save it runs.
  *
  * <p>The source should not change while it is read: pass a snapshot ({@link LayeredDisk#snapshot}),
  * which fixes the instant the image shows while the disk goes on serving writes.
@@ -37,6 +45,8 @@ public final class ImageWriter {
     static final String TEMP_MARK = ".ramdiskfs-tmp-";
     private static final int PIECE = 1 << 20;
     private static final AtomicLong SEQUENCE = new AtomicLong();
+    /** The temporary files this process is writing now: the only ones with its PID that are not stale. */
+    private static final Set<Path> IN_PROGRESS = ConcurrentHashMap.newKeySet();
 
     private ImageWriter() {}
 
@@ -55,13 +65,18 @@ public final class ImageWriter {
         image = image.toAbsolutePath().normalize();
         checkDestination(image);
         removeStaleTemps(image);
-        Path tmp = image.resolveSibling("." + image.getFileName() + TEMP_MARK + ProcessHandle.current().pid() + "-"
-                + SEQUENCE.incrementAndGet());
+        Path tmp;
+        try {
+            tmp = createNew(image);
+        } catch (IOException e) {
+            throw new ImageFailure(ImageFailure.reason(e) + " creating a temporary file beside " + image + " ("
+                    + image.getFileName() + " is unchanged)", e);
+        }
         long total = dataBytes(source);
         long done = 0;
         long pos = 0;
         ByteBuffer buffer = ByteBuffer.allocateDirect(PIECE);
-        try (RandomAccessFile file = new RandomAccessFile(createNew(tmp, image).toFile(), "rw")) {
+        try (RandomAccessFile file = new RandomAccessFile(tmp.toFile(), "rw")) {
             FileChannel out = file.getChannel();
             int ss = source.sectorSize();
             progress.update(0, total);
@@ -97,6 +112,7 @@ public final class ImageWriter {
         image = image.toAbsolutePath().normalize();
         try {
             Files.move(tmp, image, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            IN_PROGRESS.remove(tmp);
         } catch (IOException | RuntimeException e) {
             discard(tmp);
             throw new ImageFailure("cannot rename " + tmp + " over " + image + ": " + ImageFailure.reason(e)
@@ -107,6 +123,7 @@ public final class ImageWriter {
 
     /** Deletes a temporary file that will not be published. */
     public static void discard(Path tmp) {
+        IN_PROGRESS.remove(tmp);
         try {
             Files.deleteIfExists(tmp);
         } catch (IOException e) {
@@ -150,9 +167,24 @@ public final class ImageWriter {
         }
     }
 
-    /** Creates {@code tmp}, with the permissions of the image it will replace when there is one. */
-    private static Path createNew(Path tmp, Path image) throws IOException {
-        Files.createFile(tmp);
+    /**
+     * Creates a new temporary file beside {@code image}, with the permissions of the image it will
+     * replace when there is one. A name that exists already (left by a run that had this PID and
+     * could not be deleted) is skipped, never reused.
+     */
+    private static Path createNew(Path image) throws IOException {
+        Path tmp;
+        while (true) {
+            tmp = image.resolveSibling("." + image.getFileName() + TEMP_MARK + ProcessHandle.current().pid() + "-"
+                    + SEQUENCE.incrementAndGet());
+            try {
+                Files.createFile(tmp);
+                IN_PROGRESS.add(tmp);
+                break;
+            } catch (FileAlreadyExistsException e) {
+                log.debug("{} exists already; trying the next name", tmp);
+            }
+        }
         try {
             if (Files.isRegularFile(image)) {
                 Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(image));
@@ -180,27 +212,53 @@ public final class ImageWriter {
 
     /**
      * Deletes temporary files of earlier saves to {@code image} whose process is gone (killed
-     * mid-save). Those of a live process (a save in progress) are left alone.
+     * mid-save). Those of a live process (a save in progress) are left alone; see the class
+     * comment for a PID that was reused. Called before every save and, for the images of a mount's
+     * disks, at its start.
      */
-    static void removeStaleTemps(Path image) {
+    public static void removeStaleTemps(Path image) {
+        image = image.toAbsolutePath().normalize();
+        Path dir = image.getParent();
+        if (dir == null) {
+            return;
+        }
         String prefix = "." + image.getFileName() + TEMP_MARK;
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(image.getParent(), p -> p.getFileName().toString().startsWith(prefix))) {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix))) {
             for (Path p : s) {
                 String rest = p.getFileName().toString().substring(prefix.length());
                 int dash = rest.indexOf('-');
+                long pid;
                 try {
-                    long pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
-                    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                        continue;
-                    }
+                    pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
                 } catch (NumberFormatException e) {
                     continue; // not ours
                 }
-                log.info("deleting {}, left by a save that did not finish", p);
-                discard(p);
+                if (isStale(p, pid)) {
+                    log.info("deleting {}, left by a save that did not finish", p);
+                    discard(p);
+                }
             }
         } catch (IOException e) {
             log.debug("cannot look for stale temporary files of {}: {}", image, e.toString());
+        }
+    }
+
+    /** No live save writes {@code tmp}, named for process {@code pid}. */
+    private static boolean isStale(Path tmp, long pid) {
+        if (pid == ProcessHandle.current().pid()) {
+            return !IN_PROGRESS.contains(tmp);
+        }
+        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        if (process.isEmpty()) {
+            return true;
+        }
+        // The PID is taken: by the process that writes the file, or by one that started after the
+        // file's last write, which cannot have written it. Unknown start time: assume it is live.
+        Optional<Instant> started = process.get().info().startInstant();
+        try {
+            return started.isPresent() && started.get().isAfter(Files.getLastModifiedTime(tmp).toInstant().plusSeconds(1));
+        } catch (IOException e) {
+            return false; // gone meanwhile
         }
     }
 }

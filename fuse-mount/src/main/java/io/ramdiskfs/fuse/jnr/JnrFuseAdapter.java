@@ -4,8 +4,12 @@ import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.fs.DiskFile;
 import io.ramdiskfs.fs.Errno;
 import io.ramdiskfs.fs.ErrnoMapper;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Supplier;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
@@ -26,17 +30,36 @@ final class JnrFuseAdapter extends FuseStubFS {
     private static final int STATFS_BLOCK = 4096;
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
+    private static final int MAX_XATTR_VALUE = 4096;
+    private static final int XATTR_CREATE = 1;
+    private static final int XATTR_REPLACE = 2;
+
+    /** The uid and gid of the process whose request is being served. */
+    record Caller(int uid, int gid) {}
 
     private final DiskDirectory dir;
     private final long rootTimeNanos = DiskDirectory.wallClockNanos();
     private final RawDataCallbacks rawCallbacks;
+    private final Supplier<Caller> caller;
 
     /**
      * @param imageReads let reads that fall through to a memdiff image go to libfuse as the
      *                   file itself ({@link RawDataCallbacks}); wants {@code -o splice_write}
      */
     JnrFuseAdapter(DiskDirectory dir, boolean xattrs, boolean imageReads) {
+        this(dir, xattrs, imageReads, null);
+    }
+
+    /**
+     * @param caller who asks; null: libfuse's context of the request (only valid on a thread of
+     *               the FUSE loop, hence replaceable for tests that call the callbacks directly)
+     */
+    JnrFuseAdapter(DiskDirectory dir, boolean xattrs, boolean imageReads, Supplier<Caller> caller) {
         this.dir = dir;
+        this.caller = caller != null ? caller : () -> {
+            FuseContext ctx = getContext();
+            return new Caller(ctx.uid.intValue(), ctx.gid.intValue());
+        };
         this.rawCallbacks = RawDataCallbacks.install(fuseOperations, dir, this, imageReads);
         // flag_utime_omit_ok (bit 2 of the flags word that follows bmap): without it libfuse2
         // drops a utimens that sets only one of the two times (touch -m, touch -a).
@@ -48,6 +71,11 @@ final class JnrFuseAdapter extends FuseStubFS {
             jnr.ffi.Struct.getMemory(fuseOperations).putAddress(fuseOperations.getxattr.offset(), 0L);
             jnr.ffi.Struct.getMemory(fuseOperations).putAddress(fuseOperations.listxattr.offset(), 0L);
         }
+    }
+
+    /** The raw read, write and getxattr callbacks libfuse calls instead of this class's. */
+    RawDataCallbacks rawCallbacks() {
+        return rawCallbacks;
     }
 
     /** Releases what the callbacks hold (image descriptors); once the loop has ended. */
@@ -182,8 +210,8 @@ final class JnrFuseAdapter extends FuseStubFS {
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
         try {
-            FuseContext ctx = getContext();
-            fi.fh.set(dir.create(path, (int) mode, ctx.uid.intValue(), ctx.gid.intValue()));
+            Caller c = caller.get();
+            fi.fh.set(dir.create(path, (int) mode, c.uid(), c.gid()));
             return 0;
         } catch (Throwable t) {
             return ErrnoMapper.fail("create", path, 0, 0, t);
@@ -358,7 +386,22 @@ final class JnrFuseAdapter extends FuseStubFS {
         if (ns == UTIME_OMIT) {
             return DiskDirectory.UTIME_OMIT;
         }
-        return t.tv_sec.get() * 1_000_000_000L + ns;
+        return saturatedNanos(t.tv_sec.get(), ns);
+    }
+
+    /**
+     * Seconds and nanoseconds as one count of nanoseconds, held at the ends of what a long holds
+     * (about the years 1678 and 2262) instead of wrapping around: {@code touch -d 2300-01-01}
+     * otherwise read back as a date in 1715, and a wrapped value could even hit the UTIME_NOW or
+     * UTIME_OMIT markers. ext4 clamps out-of-range times the same way.
+     */
+    static long saturatedNanos(long seconds, long nanos) {
+        long lowest = DiskDirectory.UTIME_NOW + 1; // below it: the markers
+        try {
+            return Math.max(lowest, Math.addExact(Math.multiplyExact(seconds, 1_000_000_000L), nanos));
+        } catch (ArithmeticException e) {
+            return seconds > 0 ? Long.MAX_VALUE : lowest;
+        }
     }
 
     @Override
@@ -452,16 +495,39 @@ final class JnrFuseAdapter extends FuseStubFS {
         return v.length;
     }
 
+    /**
+     * The value is text: a snapshot or disk name, an image path. Refused: more than 4 KiB
+     * ({@code ERANGE}), bytes that are not UTF-8 ({@code EINVAL}: decoding them with replacement
+     * characters would name a snapshot differently from what was asked, and two different values
+     * the same), flags other than XATTR_CREATE and XATTR_REPLACE ({@code EINVAL}, as the kernel
+     * answers itself). Surrounding white space and NULs go ({@code echo} adds a newline, a C string
+     * may count its terminator).
+     */
     @Override
     public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
         try {
-            if (size < 0 || size > 4096) {
+            if (size < 0 || size > MAX_XATTR_VALUE) {
                 return -Errno.ERANGE.code();
+            }
+            if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0) {
+                return -Errno.EINVAL.code();
+            }
+            if (!name.startsWith(DiskDirectory.XATTR_PREFIX)) {
+                // Not ours, whatever the value (cp -a, rsync -X copying binary ones): what tools
+                // take for "no extended attributes here", before any decoding could say EINVAL.
+                return -Errno.EOPNOTSUPP.code();
             }
             byte[] v = new byte[(int) size];
             value.get(0, v, 0, v.length);
-            FuseContext ctx = getContext();
-            dir.setXattr(path, name, new String(v, StandardCharsets.UTF_8).trim(), ctx.uid.intValue(), ctx.gid.intValue());
+            String text;
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(v)).toString();
+            } catch (CharacterCodingException e) {
+                return -Errno.EINVAL.code();
+            }
+            Caller c = caller.get();
+            dir.setXattr(path, name, text.trim(), c.uid(), c.gid());
             return 0;
         } catch (Throwable t) {
             return ErrnoMapper.fail("setxattr " + name, path, 0, size, t);

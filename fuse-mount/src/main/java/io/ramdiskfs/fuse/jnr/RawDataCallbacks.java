@@ -103,7 +103,7 @@ final class RawDataCallbacks {
      * inode remember that it has none), so a name that is not ours is refused here, from its raw
      * bytes, before any string is made.
      */
-    private int getxattr(long path, long name, long value, long size) {
+    int getxattr(long path, long name, long value, long size) {
         try {
             for (int i = 0; i < OURS.length; i++) {
                 if (NativeMemory.getByte(null, name + i) != OURS[i]) {
@@ -116,7 +116,7 @@ final class RawDataCallbacks {
         }
     }
 
-    private int read(long path, long buf, long size, long offset, long fi) {
+    int read(long path, long buf, long size, long offset, long fi) {
         try {
             return dir.read(NativeMemory.getLong(fi + fhOffset), offset, null, buf, (int) Math.min(size, Integer.MAX_VALUE));
         } catch (Throwable t) {
@@ -173,7 +173,7 @@ final class RawDataCallbacks {
         images.close();
     }
 
-    private int write(long path, long buf, long size, long offset, long fi) {
+    int write(long path, long buf, long size, long offset, long fi) {
         try {
             return dir.write(NativeMemory.getLong(fi + fhOffset), offset, null, buf, (int) Math.min(size, Integer.MAX_VALUE));
         } catch (Throwable t) {

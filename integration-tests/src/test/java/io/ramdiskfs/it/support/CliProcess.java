@@ -169,6 +169,28 @@ public final class CliProcess implements AutoCloseable {
         awaitExit(Duration.ofSeconds(30));
     }
 
+    /**
+     * SIGKILL sent from this JVM at once (no {@code kill} process to fork first, which takes
+     * milliseconds: a save of tens of MiB is over in tens of them). Waits until the process is gone.
+     */
+    public void kill9Now() {
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(30));
+    }
+
+    /** SIGTERM sent from this JVM at once; does not wait. */
+    public void terminateNow() {
+        process.destroy();
+    }
+
+    /** {@code java -jar <ramdiskfs.jar> ARGS}: a one-shot command (save, commit, snapshot...) to run against a mount. */
+    public static List<String> commandLine(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar().toString()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     public String stdout() {
         return read(stdout);
     }
