@@ -5,7 +5,8 @@
 # Usage:  sudo bench/run.sh                  # SIZE=1G, 10 s per timed job
 #         SIZE=256M RUNTIME=3 bench/run.sh   # a quick look
 # Env:    SIZE, RUNTIME (timed jobs, s), WARM_GIB (RAM touched first; default 4), SEQ_CAP (cap on one-pass jobs, s), TARGETS (subset of
-#         "tmpfs c_memfile ramdiskfs passthrough passthroughhuge pagecache serialwrites noxattr memdiff memdiffcopy smallrequests libfusedata nostats";
+#         "tmpfs c_memfile ramdiskfs passthrough passthroughhuge pagecache serialwrites noxattr memdiff frozen8 memdiffcopy smallrequests libfusedata nostats";
+#         default "tmpfs c_memfile ramdiskfs passthrough memdiff frozen8"; frozen8 = a disk whose data lies in 8 frozen layers (snapshots);
 #         passthrough = a plain disk on the FUSE passthrough fast lane, passthroughhuge = the same with --huge-pages; NAME#2 repeats a target in the same run;
 #         nostats = without the status counters (-Dramdiskfs.stats=false);
 #         smallrequests = libfuse2's 128 KiB requests instead of 1 MiB, libfusedata = READ/WRITE through libfuse; pagecache = ramdiskfs
@@ -20,7 +21,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SIZE=${SIZE:-1G}
 RUNTIME=${RUNTIME:-10}
 SEQ_CAP=${SEQ_CAP:-60}
-TARGETS=${TARGETS:-"tmpfs c_memfile ramdiskfs memdiff"}
+TARGETS=${TARGETS:-"tmpfs c_memfile ramdiskfs passthrough memdiff frozen8"}
 CFUSE_SRC=${CFUSE_SRC:-$ROOT/../shared/bench/cfuse-memfile.c}
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 OUT=${OUT:-$ROOT/bench/results/$STAMP}
@@ -108,6 +109,17 @@ setup_memdiff() {
   fi
   serve "memdiff:$base"
 }
+# A layered disk: its data written in eight slices with a snapshot after each, so a read walks
+# eight frozen layers under the live one (snapshots keep it from the passthrough lane).
+setup_frozen8() {
+  serve "$SIZE" || return 1
+  local mib=$(( $(numfmt --from=iec "$SIZE") >> 20 )) i
+  for i in 0 1 2 3 4 5 6 7; do
+    dd if=/dev/urandom of="$FILE" bs=1M count=$((mib / 8)) seek=$((i * mib / 8)) oflag=direct conv=notrunc status=none || return 1
+    setfattr -n user.ramdiskfs.snapshot -v "layer$i" "$FILE" || return 1
+  done
+  log "frozen8: layers $(getfattr --only-values -n user.ramdiskfs.layers "$FILE")"
+}
 setup_memdiffcopy() { JAVA_OPTS="${JAVA_OPTS:-} -Dramdiskfs.imageReads=false" setup_memdiff; }
 
 # job NAME : runs bench/jobs/NAME.fio against $FILE, appends "target,job,MiB/s,IOPS" to the CSV
@@ -145,8 +157,8 @@ for CUR in $TARGETS; do
   # A target may repeat as NAME#2, NAME#3 (A B A B runs in one call); NAME picks the setup.
   if ! "setup_${CUR%%#*}"; then log "$CUR: setup failed, skipped"; stop; continue; fi
   idle=$([ -n "$PIDS" ] && rss_mib $PIDS || echo -)
-  if [ "$CUR" = memdiff ] || [ "$CUR" = memdiffcopy ]; then
-    # Reads first, so they fall through to the image; then the writes land in RAM.
+  if [ "$CUR" = memdiff ] || [ "$CUR" = memdiffcopy ] || [ "${CUR%%#*}" = frozen8 ]; then
+    # Reads first, so they fall through to the image (the frozen layers); then the writes land in RAM.
     for j in $READS $WRITES $RANDW; do job "$j"; done
   else
     for j in $WRITES $READS $RANDW; do job "$j"; done
