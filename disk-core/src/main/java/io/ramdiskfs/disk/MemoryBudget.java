@@ -89,18 +89,12 @@ public final class MemoryBudget {
 
     /** Reserves {@code bytes}; false, with nothing reserved, when that would pass the limit. */
     public boolean tryReserve(long bytes) {
-        for (;;) {
-            long u = reserved.get();
-            if (bytes > limit - u) {
-                if (neighbour == null || !takeBack(bytes)) {
-                    return false;
-                }
-                continue;
-            }
-            if (reserved.compareAndSet(u, u + bytes)) {
-                return true;
+        while (!tryReserveRaw(bytes)) {
+            if (neighbour == null || !takeBack(bytes)) {
+                return false;
             }
         }
+        return true;
     }
 
     public void release(long bytes) {
@@ -167,6 +161,7 @@ public final class MemoryBudget {
         }
     }
 
+    /** One compare-and-set loop against the limit, never touching the loan. */
     private boolean tryReserveRaw(long bytes) {
         for (;;) {
             long u = reserved.get();

@@ -707,10 +707,6 @@ public final class DiskDirectory {
     }
 
     /**
-     * {@code setfattr -n user.ramdiskfs.rollback -v NAME}: on a disk, that disk; on the root, every
-     * disk snapshot NAME holds, all or none. EBUSY while a disk is open for writing.
-     */
-    /**
      * How long a rollback or commit waits for a disk's writers to go before it answers EBUSY. The
      * kernel sends FUSE_RELEASE in the background, so close(2) returns before ramdiskfs hears of
      * it: without a grace a rollback right after the writer closed could find its handle still
@@ -750,6 +746,11 @@ public final class DiskDirectory {
         return true;
     }
 
+    /**
+     * {@code setfattr -n user.ramdiskfs.rollback -v NAME}: on a disk, that disk; on the root, every
+     * disk snapshot NAME holds, all or none. EBUSY while a disk is open for writing (after waiting
+     * {@link #RELEASE_GRACE_MILLIS} for releases in flight).
+     */
     public void rollback(String path, String name) throws FsException, DiskException {
         synchronized (this) {
             checkWritableMount("roll back to " + name);

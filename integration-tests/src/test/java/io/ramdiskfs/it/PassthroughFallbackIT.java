@@ -7,13 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ramdiskfs.it.support.CliProcess;
 import io.ramdiskfs.it.support.Cmd;
 import io.ramdiskfs.it.support.Data;
+import io.ramdiskfs.it.support.ForNobody;
 import io.ramdiskfs.it.support.MountedDisks;
 import io.ramdiskfs.it.support.RequiresFuse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -45,8 +44,7 @@ class PassthroughFallbackIT {
 
     @BeforeEach
     void openDirectory() throws IOException {
-        open = Files.createTempDirectory(Path.of("/tmp"), "ramdiskfs-fallback-");
-        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+        open = ForNobody.openDirectory("ramdiskfs-fallback-");
     }
 
     @AfterEach
@@ -76,17 +74,7 @@ class PassthroughFallbackIT {
 
     /** A copy of the jar and its lib/ that nobody can read. */
     private Path jarForNobody() throws IOException {
-        Path jar = CliProcess.jar();
-        Path dir = Files.createDirectory(open.resolve("jar"));
-        Path lib = Files.createDirectory(dir.resolve("lib"));
-        try (var libs = Files.list(jar.resolveSibling("lib"))) {
-            for (Path p : libs.toList()) {
-                Files.copy(p, lib.resolve(p.getFileName()));
-            }
-        }
-        Path copy = Files.copy(jar, dir.resolve(jar.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-        Cmd.ok("chmod", "-R", "a+rX", dir.toString());
-        return copy;
+        return ForNobody.jarIn(Files.createDirectory(open.resolve("jar")));
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ramdiskfs.it.support.CliProcess;
 import io.ramdiskfs.it.support.Cmd;
 import io.ramdiskfs.it.support.Data;
+import io.ramdiskfs.it.support.ForNobody;
 import io.ramdiskfs.it.support.FuseRequirement;
 import io.ramdiskfs.it.support.MountInfo;
 import io.ramdiskfs.it.support.MountedDisks;
@@ -106,16 +107,9 @@ class CommandLineRefusalsIT {
      */
     @Test
     void memdiffOverAnUnreadableImage() throws IOException {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "ramdiskfs-as-nobody-");
+        Path dir = ForNobody.openDirectory("ramdiskfs-as-nobody-");
         try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Path jar = Files.copy(CliProcess.jar(), dir.resolve(CliProcess.jar().getFileName()));
-            Path lib = Files.createDirectory(dir.resolve("lib"));
-            try (var deps = Files.list(CliProcess.jar().resolveSibling("lib"))) {
-                for (Path dep : (Iterable<Path>) deps::iterator) {
-                    Files.copy(dep, lib.resolve(dep.getFileName()));
-                }
-            }
+            Path jar = ForNobody.jarIn(dir);
             Path image = Data.random(dir.resolve("secret.raw"), 4096, 9);
             Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("rw-------"));
             Path mp = disks.newMountPoint();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.ramdiskfs.DiskDefinition;
 import io.ramdiskfs.RamDiskFs;
 import io.ramdiskfs.it.support.Cmd;
+import io.ramdiskfs.it.support.ForNobody;
 import io.ramdiskfs.it.support.Data;
 import io.ramdiskfs.it.support.MountedDisks;
 import io.ramdiskfs.it.support.RequiresFuse;
@@ -13,7 +14,6 @@ import io.ramdiskfs.it.support.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -43,8 +43,7 @@ class PermissionsIT {
 
     @BeforeEach
     void openDirectory() throws IOException {
-        open = Files.createTempDirectory(Path.of("/tmp"), "ramdiskfs-perm-");
-        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+        open = ForNobody.openDirectory("ramdiskfs-perm-");
     }
 
     @AfterEach
