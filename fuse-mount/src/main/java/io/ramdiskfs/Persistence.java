@@ -5,7 +5,7 @@ import io.ramdiskfs.disk.image.ImageFailure;
 import io.ramdiskfs.disk.image.Progress;
 import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.fs.DiskFile;
-import io.ramdiskfs.fs.FsException;
+import io.ramdiskfs.disks.FsException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Executors;

@@ -5,7 +5,7 @@ import io.ramdiskfs.disk.MemoryBudget;
 import io.ramdiskfs.disk.ram.ChunkAllocator;
 import io.ramdiskfs.disk.ram.RamLayer;
 import io.ramdiskfs.fs.DiskDirectory;
-import io.ramdiskfs.fs.FsException;
+import io.ramdiskfs.disks.FsException;
 import io.ramdiskfs.disk.DiskException;
 import io.ramdiskfs.fuse.jnr.BackingFilePool;
 import io.ramdiskfs.fuse.jnr.FuseSession;
@@ -364,7 +364,7 @@ public final class RamDiskFs implements AutoCloseable {
         var file = directory.lookup("/" + disk);
         Path image = directory.images().persistImage(file);
         if (image == null) {
-            throw new FsException(io.ramdiskfs.fs.Errno.EINVAL, "disk " + disk + " is not a persist: disk; give an image");
+            throw new FsException(io.ramdiskfs.disks.Errno.EINVAL, "disk " + disk + " is not a persist: disk; give an image");
         }
         return directory.images().saveNow(file, image, disk, io.ramdiskfs.disk.image.Progress.NONE);
     }

@@ -1,5 +1,9 @@
 package io.ramdiskfs.fs;
 
+import io.ramdiskfs.disks.FsException;
+
+import io.ramdiskfs.disks.Errno;
+
 import io.ramdiskfs.disk.DiskError;
 import io.ramdiskfs.disk.DiskException;
 import io.ramdiskfs.disk.LayerIo;

@@ -1,5 +1,7 @@
 package io.ramdiskfs.fs;
 
+import io.ramdiskfs.disks.Errno;
+
 import static io.ramdiskfs.fs.Fixture.assertFsErrno;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package io.ramdiskfs.fs;
 
+import io.ramdiskfs.disks.Errno;
+
 import static io.ramdiskfs.fs.Fixture.CHUNK;
 import static io.ramdiskfs.fs.Fixture.O_RDWR;
 import static io.ramdiskfs.fs.Fixture.SECTOR;

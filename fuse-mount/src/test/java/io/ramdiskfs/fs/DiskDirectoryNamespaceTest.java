@@ -1,5 +1,9 @@
 package io.ramdiskfs.fs;
 
+import io.ramdiskfs.disks.FsException;
+
+import io.ramdiskfs.disks.Errno;
+
 import static io.ramdiskfs.fs.Fixture.CHUNK;
 import static io.ramdiskfs.fs.Fixture.O_RDONLY;
 import static io.ramdiskfs.fs.Fixture.O_RDWR;

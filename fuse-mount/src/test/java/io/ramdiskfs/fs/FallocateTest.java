@@ -1,5 +1,7 @@
 package io.ramdiskfs.fs;
 
+import io.ramdiskfs.disks.Errno;
+
 import static io.ramdiskfs.fs.Fallocate.COLLAPSE_RANGE;
 import static io.ramdiskfs.fs.Fallocate.INSERT_RANGE;
 import static io.ramdiskfs.fs.Fallocate.KEEP_SIZE;

@@ -1,5 +1,7 @@
 package io.ramdiskfs.fs;
 
+import io.ramdiskfs.disks.Errno;
+
 import static io.ramdiskfs.fs.Fallocate.KEEP_SIZE;
 import static io.ramdiskfs.fs.Fallocate.PUNCH_HOLE;
 import static io.ramdiskfs.fs.Fallocate.ZERO_RANGE;

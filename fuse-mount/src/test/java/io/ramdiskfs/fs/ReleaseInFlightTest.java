@@ -1,5 +1,9 @@
 package io.ramdiskfs.fs;
 
+import io.ramdiskfs.disks.FsException;
+
+import io.ramdiskfs.disks.Errno;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

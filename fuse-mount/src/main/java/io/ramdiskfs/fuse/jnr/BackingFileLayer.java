@@ -8,7 +8,7 @@ import io.ramdiskfs.disk.SectorMarker;
 import io.ramdiskfs.disk.SectorRange;
 import io.ramdiskfs.disk.SectorRun;
 import io.ramdiskfs.fs.BackingFile;
-import io.ramdiskfs.fs.Errno;
+import io.ramdiskfs.disks.Errno;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jnr.ffi.LastError;
 import jnr.ffi.Runtime;

@@ -10,7 +10,7 @@ package io.ramdiskfs.fuse.jnr;
  * Every number is checked against the kernel UAPI header, protocol 7.45 (Linux 6.17/6.18;
  * libfuse {@code include/fuse_kernel.h} at e8d407ce), on x86-64 and arm64 with natural
  * alignment; all fields are little-endian there. Offsets are from the start of their struct.
- * Error numbers are not here: they live in {@link io.ramdiskfs.fs.Errno}.
+ * Error numbers are not here: they live in {@link io.ramdiskfs.disks.Errno}.
  */
 final class FuseKernel {
     private FuseKernel() {}

@@ -3,7 +3,7 @@ package io.ramdiskfs.fuse.jnr;
 import io.ramdiskfs.MountException;
 import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.fs.DiskDirectory;
-import io.ramdiskfs.fs.Errno;
+import io.ramdiskfs.disks.Errno;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.ramdiskfs.fuse.jnr;
 
-import io.ramdiskfs.fs.Errno;
+import io.ramdiskfs.disks.Errno;
 import jnr.ffi.LastError;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;

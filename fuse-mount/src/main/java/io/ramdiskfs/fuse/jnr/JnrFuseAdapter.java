@@ -2,7 +2,7 @@ package io.ramdiskfs.fuse.jnr;
 
 import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.fs.DiskFile;
-import io.ramdiskfs.fs.Errno;
+import io.ramdiskfs.disks.Errno;
 import io.ramdiskfs.fs.ErrnoMapper;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -3,7 +3,7 @@ package io.ramdiskfs.fuse.jnr;
 import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.disk.file.FileLayer;
 import io.ramdiskfs.fs.DiskDirectory;
-import io.ramdiskfs.fs.Errno;
+import io.ramdiskfs.disks.Errno;
 import io.ramdiskfs.fs.ErrnoMapper;
 import java.nio.charset.StandardCharsets;
 import jnr.ffi.Runtime;

@@ -8,7 +8,7 @@ import io.ramdiskfs.disk.MemoryBudget;
 import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.disk.ram.RamLayer;
 import io.ramdiskfs.fs.DiskDirectory;
-import io.ramdiskfs.fs.Errno;
+import io.ramdiskfs.disks.Errno;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;

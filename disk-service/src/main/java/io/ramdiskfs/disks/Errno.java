@@ -1,4 +1,4 @@
-package io.ramdiskfs.fs;
+package io.ramdiskfs.disks;
 
 /** The Linux error numbers this filesystem answers with (x86-64 and arm64 share them). */
 public enum Errno {

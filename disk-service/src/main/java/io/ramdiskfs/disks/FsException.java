@@ -1,4 +1,4 @@
-package io.ramdiskfs.fs;
+package io.ramdiskfs.disks;
 
 /** A filesystem operation refused with an errno; the message names the offending value. */
 public final class FsException extends Exception {
