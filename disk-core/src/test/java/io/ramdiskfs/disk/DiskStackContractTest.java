@@ -1,6 +1,6 @@
 package io.ramdiskfs.disk;
 
-import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.image.FileLayer;
 import java.nio.file.Path;
 
 /** The contract for whole disks; each subclass is one kind of stack. */

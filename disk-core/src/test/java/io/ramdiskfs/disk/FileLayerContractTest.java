@@ -1,6 +1,6 @@
 package io.ramdiskfs.disk;
 
-import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.image.FileLayer;
 import java.nio.file.Path;
 
 /** A raw image: read-only, every write and unmap is refused with READ_ONLY. */

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ramdiskfs.disk.InvalidLayeredDiskException.Reason;
-import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.image.FileLayer;
 import io.ramdiskfs.disk.ram.RamLayer;
 import java.nio.file.Path;
 import java.util.List;

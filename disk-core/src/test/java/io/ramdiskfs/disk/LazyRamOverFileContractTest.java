@@ -1,6 +1,6 @@
 package io.ramdiskfs.disk;
 
-import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.image.FileLayer;
 import io.ramdiskfs.disk.ram.RamLayer;
 import java.nio.file.Path;
 import java.util.List;

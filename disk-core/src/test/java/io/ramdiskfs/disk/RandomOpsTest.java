@@ -4,7 +4,7 @@ import static io.ramdiskfs.disk.TestDisks.BYTES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.image.FileLayer;
 import io.ramdiskfs.disk.ram.RamLayer;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

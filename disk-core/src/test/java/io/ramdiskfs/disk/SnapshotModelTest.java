@@ -70,7 +70,7 @@ class SnapshotModelTest {
             if (withImage && i == 0) {
                 Path p = TestDisks.randomImage(dir, "base.img", image, 0);
                 d = LayeredDisk.create(false, List.of(LayerConfiguration.of(RamLayer.over(budget)),
-                        LayerConfiguration.of(io.ramdiskfs.disk.file.FileLayer.open(p, SECTOR))));
+                        LayerConfiguration.of(io.ramdiskfs.disk.image.FileLayer.open(p, SECTOR))));
                 m = java.nio.file.Files.readAllBytes(p);
             } else {
                 int size = SECTOR * (1 + rnd.nextInt(MAX_SIZE / SECTOR));

@@ -3,7 +3,7 @@ package io.ramdiskfs.disk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.image.FileLayer;
 import io.ramdiskfs.disk.ram.RamLayer;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -146,7 +146,7 @@ public final class DiskSpecParser {
         if (Files.isDirectory(path)) {
             throw new UsageException("image " + path + " is a directory, not a raw image file");
         }
-        if (!Files.isRegularFile(path) && !io.ramdiskfs.disk.file.FileLayer.isBlockDevice(path)) {
+        if (!Files.isRegularFile(path) && !io.ramdiskfs.disk.image.FileLayer.isBlockDevice(path)) {
             throw new UsageException("image " + path + " is neither a regular file nor a block device");
         }
         if (!Files.isReadable(path)) {

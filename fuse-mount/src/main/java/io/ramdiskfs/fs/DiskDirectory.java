@@ -10,7 +10,7 @@ import io.ramdiskfs.disk.LayerIo;
 import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.MemoryBudget;
 import io.ramdiskfs.disk.ReadVector;
-import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.image.FileLayer;
 import io.ramdiskfs.stats.OpCounter;
 import io.ramdiskfs.status.DiskStatus;
 import io.ramdiskfs.status.MountStatus;

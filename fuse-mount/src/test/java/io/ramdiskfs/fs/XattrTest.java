@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ramdiskfs.disk.LayerConfiguration;
 import io.ramdiskfs.disk.LayeredDisk;
-import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.image.FileLayer;
 import io.ramdiskfs.disk.ram.RamLayer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

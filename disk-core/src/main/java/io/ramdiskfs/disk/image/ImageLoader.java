@@ -4,8 +4,6 @@ import io.ramdiskfs.disk.DiskError;
 import io.ramdiskfs.disk.DiskException;
 import io.ramdiskfs.disk.LayerIo;
 import io.ramdiskfs.disk.NativeMemory;
-import io.ramdiskfs.disk.file.FileLayer;
-import io.ramdiskfs.disk.file.ImageHoles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

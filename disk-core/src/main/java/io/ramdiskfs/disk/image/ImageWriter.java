@@ -3,7 +3,6 @@ package io.ramdiskfs.disk.image;
 import io.ramdiskfs.disk.DiskException;
 import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.NativeMemory;
-import io.ramdiskfs.disk.file.FileLayer;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

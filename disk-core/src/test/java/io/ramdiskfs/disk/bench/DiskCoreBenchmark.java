@@ -7,7 +7,7 @@ import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.MemoryBudget;
 import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.disk.SectorPattern;
-import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.image.FileLayer;
 import io.ramdiskfs.disk.ram.ChunkAllocator;
 import io.ramdiskfs.disk.ram.RamLayer;
 import java.io.IOException;

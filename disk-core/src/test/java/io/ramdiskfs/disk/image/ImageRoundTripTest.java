@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ramdiskfs.disk.LayerConfiguration;
 import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.MemoryBudget;
-import io.ramdiskfs.disk.file.FileLayer;
-import io.ramdiskfs.disk.file.ImageHoles;
 import io.ramdiskfs.disk.ram.RamLayer;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.ramdiskfs.fuse.jnr;
 
-import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.image.FileLayer;
 import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.LastError;
 import jnr.ffi.Runtime;

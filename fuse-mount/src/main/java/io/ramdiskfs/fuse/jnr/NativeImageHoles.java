@@ -1,6 +1,6 @@
 package io.ramdiskfs.fuse.jnr;
 
-import io.ramdiskfs.disk.file.ImageHoles;
+import io.ramdiskfs.disk.image.ImageHoles;
 import java.io.IOException;
 import java.nio.file.Path;
 import jnr.ffi.LastError;

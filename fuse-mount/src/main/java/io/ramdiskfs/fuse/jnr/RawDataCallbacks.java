@@ -1,7 +1,7 @@
 package io.ramdiskfs.fuse.jnr;
 
 import io.ramdiskfs.disk.NativeMemory;
-import io.ramdiskfs.disk.file.FileLayer;
+import io.ramdiskfs.disk.image.FileLayer;
 import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.disks.Errno;
 import io.ramdiskfs.fs.ErrnoMapper;

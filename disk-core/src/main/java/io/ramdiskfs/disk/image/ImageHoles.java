@@ -1,4 +1,4 @@
-package io.ramdiskfs.disk.file;
+package io.ramdiskfs.disk.image;
 
 import java.io.IOException;
 import java.nio.file.Path;

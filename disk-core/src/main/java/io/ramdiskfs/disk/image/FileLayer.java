@@ -1,4 +1,4 @@
-package io.ramdiskfs.disk.file;
+package io.ramdiskfs.disk.image;
 
 import io.ramdiskfs.disk.DiskError;
 import io.ramdiskfs.disk.DiskException;
