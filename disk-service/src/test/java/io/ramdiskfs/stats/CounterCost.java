@@ -5,8 +5,8 @@ import java.util.concurrent.CyclicBarrier;
 /**
  * What counting one request costs, in nanoseconds: {@code OpCounter.start()} plus
  * {@code record()}, one thread and several on one counter (as the FUSE workers share a disk's).
- * Run: {@code java -cp fuse-mount/target/classes:fuse-mount/target/test-classes:$(ls
- * fuse-mount/target/lib/*.jar | tr '\n' :) io.ramdiskfs.stats.CounterCost [THREADS]}. A 4 KiB
+ * Run: {@code java -cp disk-service/target/classes:disk-service/target/test-classes
+ * io.ramdiskfs.stats.CounterCost [THREADS]}. A 4 KiB
  * request through FUSE takes 10-40 µs here, so 2 % of it is 200-800 ns.
  */
 public final class CounterCost {
