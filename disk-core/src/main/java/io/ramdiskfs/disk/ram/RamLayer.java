@@ -331,7 +331,7 @@ public final class RamLayer implements LayerIo {
             while (e < end) {
                 long ce = e >>> chunkShift;
                 if (table.leafAbsent(ce)) {
-                    e = ChunkTable.nextLeafStart(ce) << chunkShift;
+                    e = table.absentEnd(ce) << chunkShift;
                 } else if (table.get(ce) == null) {
                     e = (ce + 1) << chunkShift;
                 } else {
@@ -489,10 +489,20 @@ public final class RamLayer implements LayerIo {
                 need += chunkBytes;
             }
         }
+        if (need > 0 && !TableHeap.hasRoom()) {
+            throw tablesFull(sector, end);
+        }
         if (need > 0 && !budget.tryReserve(need)) {
             throw noSpace(sector, end, need);
         }
         return need;
+    }
+
+    /** The chunk tables are at their heap ceiling: a request that may need new nodes is refused. */
+    private static DiskException tablesFull(long sector, long end) {
+        return new DiskException(DiskError.NO_SPACE, "sectors [" + sector + ", " + end + ") may need new chunk table nodes, and"
+                + " the tables of every disk hold " + TableHeap.held() + " bytes of heap, at their limit of " + TableHeap.limit()
+                + " (raise -Xmx, or -Dramdiskfs.tableHeapLimit)");
     }
 
     private DiskException noSpace(long sector, long end, long need) {
@@ -590,12 +600,15 @@ public final class RamLayer implements LayerIo {
     public void unmap(long sector, long count, long zeroBelowFrom) throws DiskException {
         SectorRange.check(sector, count, sectorCount);
         long end = sector + count;
+        if (zeroBelowFrom > sector && !TableHeap.hasRoom()) {
+            throw tablesFull(sector, end); // the zero state over a layer below needs table slots
+        }
         long s = sector;
         while (s < end) {
             long c = s >>> chunkShift;
             if (s >= zeroBelowFrom && table.leafAbsent(c)) {
                 // Nothing stored in this leaf and nothing below to hide: nothing to do.
-                s = Math.min(end, ChunkTable.nextLeafStart(c) << chunkShift);
+                s = Math.min(end, table.absentEnd(c) << chunkShift);
                 continue;
             }
             long pieceEnd = Math.min(end, (c + 1) << chunkShift);
@@ -723,7 +736,7 @@ public final class RamLayer implements LayerIo {
             // Pass 1: copy into chunks this layer holds in part (may need memory, so it may fail).
             for (long c = 0; c < chunks; c++) {
                 if (lower.table.leafAbsent(c)) {
-                    c = ChunkTable.nextLeafStart(c) - 1;
+                    c = lower.table.absentEnd(c) - 1;
                     continue;
                 }
                 Chunk theirsChunk = lower.table.get(c);
@@ -738,7 +751,7 @@ public final class RamLayer implements LayerIo {
             // Pass 2: move whole chunks this layer does not hold at all.
             for (long c = 0; c < chunks; c++) {
                 if (lower.table.leafAbsent(c)) {
-                    c = ChunkTable.nextLeafStart(c) - 1;
+                    c = lower.table.absentEnd(c) - 1;
                     continue;
                 }
                 Chunk moving = lower.table.get(c);
@@ -767,7 +780,7 @@ public final class RamLayer implements LayerIo {
         try {
             for (long c = 0, chunks = chunksFor(sectorCount); c < chunks; c++) {
                 if (table.leafAbsent(c)) {
-                    c = ChunkTable.nextLeafStart(c) - 1;
+                    c = table.absentEnd(c) - 1;
                 } else if (table.get(c) != null) {
                     return false;
                 }
@@ -835,7 +848,7 @@ public final class RamLayer implements LayerIo {
             long chunkStart = c << chunkShift;
             long e = Math.min(to, chunkStart + sectorsPerChunk);
             if (table.leafAbsent(c)) {
-                s = Math.min(to, ChunkTable.nextLeafStart(c) << chunkShift);
+                s = Math.min(to, table.absentEnd(c) << chunkShift);
                 continue;
             }
             Chunk chunk = table.get(c);
@@ -944,7 +957,7 @@ public final class RamLayer implements LayerIo {
         long lastChunk = chunksFor(to);
         while (c < lastChunk) {
             if (table.leafAbsent(c)) {
-                c = ChunkTable.nextLeafStart(c);
+                c = table.absentEnd(c);
                 continue;
             }
             Chunk chunk = table.get(c);
@@ -965,6 +978,7 @@ public final class RamLayer implements LayerIo {
         try {
             if (!closed) {
                 dropFrom(0, sectorCount);
+                table.close();
                 closed = true;
             }
         } finally {

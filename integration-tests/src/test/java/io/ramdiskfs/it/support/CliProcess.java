@@ -68,9 +68,15 @@ public final class CliProcess implements AutoCloseable {
      * beside it), e.g. one that a user other than root can read.
      */
     public static CliProcess start(Path logDir, String name, Path mountPoint, List<String> wrapper, Path jar, List<String> args) {
+        return start(logDir, name, mountPoint, wrapper, jar, List.of("-Xmx256m"), args);
+    }
+
+    /** {@link #start(Path, String, Path, List, Path, List)} with {@code jvmFlags} (e.g. a smaller -Xmx) instead of -Xmx256m. */
+    public static CliProcess start(Path logDir, String name, Path mountPoint, List<String> wrapper, Path jar, List<String> jvmFlags,
+            List<String> args) {
         List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
+        cmd.addAll(jvmFlags);
         cmd.add("-jar");
         cmd.add(jar.toString());
         cmd.addAll(args);

@@ -172,6 +172,15 @@ public final class MountedDisks implements BeforeEachCallback, AfterEachCallback
         return p;
     }
 
+    /** {@link #startCliMounted} with {@code jvmFlags} (e.g. {@code -Xmx96m}) instead of the default -Xmx256m. */
+    public CliProcess startCliMountedWithJvm(Path mountPoint, List<String> jvmFlags, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add(mountPoint.toString());
+        CliProcess p = CliProcess.start(testDir, "ramdiskfs", mountPoint, List.of(), CliProcess.jar(), jvmFlags, all);
+        add(p, "ramdiskfs process " + p.pid(), p::close, null);
+        return p.awaitMount();
+    }
+
     /** Starts {@code ramdiskfs ARGS MOUNTPOINT} and waits until the mount is live. */
     public CliProcess startCliMounted(Path mountPoint, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
