@@ -39,8 +39,17 @@ final class DiskChain {
     private final int writePathLength;
     final boolean readOnly;
     final int sectorSize;
-    /** Where a read in place finds what the top layer does not hold; null when it cannot. */
-    private final ReadVector.Below belowTop;
+    /**
+     * Where a read in place finds what the top layer does not hold ({@link #NOT_IN_PLACE} when it
+     * cannot); null until the first read in place composes it. Lazy because the composition holds
+     * a link per layer below, and a disk with N snapshots keeps N chains of up to N layers that
+     * mostly nobody reads: composed eagerly, that was heap growing as N squared. Racy but
+     * idempotent: two readers may both compose it, and the lambdas publish safely (final fields).
+     */
+    private ReadVector.Below belowTop;
+    private static final ReadVector.Below NOT_IN_PLACE = (position, length, vector) -> {
+        throw new IllegalStateException("this chain cannot be read in place");
+    };
 
     DiskChain(boolean readOnly, SharedLayer[] links, boolean[] writeThrough, int readCacheIndex) {
         this.readOnly = readOnly;
@@ -65,7 +74,9 @@ final class DiskChain {
         this.writePathLength = w;
         // Map a bottom image now rather than on the first read, so that its pages are faulted in
         // (in the background, where that costs no I/O) before the reads come.
-        this.belowTop = belowTop();
+        if (layers.length > 1 && readCacheIndex < 0) {
+            layers[layers.length - 1].inPlace();
+        }
     }
 
     /** A chain of plain layers (no write-through, no read cache). */
@@ -209,7 +220,12 @@ final class DiskChain {
         if (layers.length == 1) {
             return layers[0].readInPlace(position, length, vector, null);
         }
-        return belowTop != null && layers[0].readInPlace(position, length, vector, belowTop);
+        ReadVector.Below below = belowTop;
+        if (below == null) {
+            below = belowTop();
+            belowTop = below = below == null ? NOT_IN_PLACE : below;
+        }
+        return below != NOT_IN_PLACE && layers[0].readInPlace(position, length, vector, below);
     }
 
     /**

@@ -348,6 +348,7 @@ public final class LayeredDisk implements AutoCloseable {
      * chain changes, so no write lands in one disk's snapshot and not in another's. All or none.
      */
     public static List<LayeredDisk> snapshotAll(List<LayeredDisk> disks) throws DiskException {
+        HeapGuard.checkRoomFor("a snapshot of " + disks.size() + (disks.size() == 1 ? " disk" : " disks"));
         synchronized (CHANGES) {
             for (LayeredDisk d : disks) {
                 d.checkSnapshottable();
@@ -470,6 +471,7 @@ public final class LayeredDisk implements AutoCloseable {
      * a snapshot does.
      */
     public LayeredDisk cloneDisk() throws DiskException {
+        HeapGuard.checkRoomFor("a clone");
         synchronized (CHANGES) {
             checkSnapshottable();
             if (!(chain.layers[0] instanceof RamLayer)) {
