@@ -919,39 +919,46 @@ public final class DiskDirectory implements DiskNamespace {
             synchronized (this) {
                 checkWritableMount("roll back to " + name);
                 FsPath p = FsPath.parse(path);
-                SnapshotTable.Snapshot s = snapshots.get(name);
-                if (s == null) {
+                if (snapshots.get(name) == null) {
                     throw new FsException(Errno.ENOENT, "no snapshot " + name);
                 }
-                List<String> targets = switch (p.kind()) {
-                    case ROOT -> new ArrayList<>(s.disks.keySet());
-                    case DISK -> List.of(p.disk());
-                    default -> throw new FsException(Errno.EINVAL, "only a disk or the mount can be rolled back, not " + path);
-                };
+                if (p.kind() != FsPath.Kind.ROOT && p.kind() != FsPath.Kind.DISK) {
+                    throw new FsException(Errno.EINVAL, "only a disk or the mount can be rolled back, not " + path);
+                }
+                long deadline = releaseDeadline();
+                List<RollbackTarget> targets;
+                while (true) {
+                    SnapshotTable.Snapshot s = snapshots.get(name);
+                    if (s == null) {
+                        throw new FsException(Errno.ENOENT, "no snapshot " + name + ": it was deleted while the rollback waited");
+                    }
+                    targets = rollbackTargets(s, p);
+                    DiskFile busy = null;
+                    for (RollbackTarget t : targets) {
+                        if (t.file().writers() > 0) {
+                            busy = t.file();
+                            break;
+                        }
+                    }
+                    if (busy == null) {
+                        break;
+                    }
+                    if (!awaitNoWriters(busy, deadline)) {
+                        throw new FsException(Errno.EBUSY, "disk " + busy.name() + " is open for writing (" + busy.writers()
+                                + " handles: a VM or a loop device?); stop the writer first");
+                    }
+                    // The wait gave up the monitor: a disk checked before it may have been opened
+                    // for writing, renamed or removed since, the snapshot deleted. Everything is
+                    // checked again, and the rollback happens only after a pass that did not wait
+                    // (issue #20 item 3).
+                }
                 List<LayeredDisk> disks = new ArrayList<>();
                 List<LayeredDisk> points = new ArrayList<>();
                 List<DiskFile> changed = new ArrayList<>();
-                long deadline = releaseDeadline();
-                for (String disk : targets) {
-                    DiskFile f = files.get(disk);
-                    DiskFile point = s.disks.get(disk);
-                    if (f == null) {
-                        throw new FsException(Errno.ENOENT, "snapshot " + name + " holds disk " + disk + ", which does not exist any more");
-                    }
-                    if (point == null) {
-                        throw new FsException(Errno.ENOENT, "snapshot " + name + " does not hold disk " + disk);
-                    }
-                    checkNotPassthrough(f, disk, "roll back");
-                    if (!awaitNoWriters(f, deadline)) {
-                        throw new FsException(Errno.EBUSY, "disk " + disk + " is open for writing (" + f.writers()
-                                + " handles: a VM or a loop device?); stop the writer first");
-                    }
-                    if (f.disk().isReadOnly()) {
-                        throw new FsException(Errno.EROFS, "disk " + disk + " is read-only");
-                    }
-                    disks.add(f.disk());
-                    points.add(point.disk());
-                    changed.add(f);
+                for (RollbackTarget t : targets) {
+                    disks.add(t.file().disk());
+                    points.add(t.point().disk());
+                    changed.add(t.file());
                 }
                 List<Long> sizes = new ArrayList<>();
                 for (DiskFile f : changed) {
@@ -970,6 +977,31 @@ public final class DiskDirectory implements DiskNamespace {
         } finally {
             events.deliver();
         }
+    }
+
+    /** A disk to roll back and the snapshot file it goes back to. */
+    private record RollbackTarget(DiskFile file, DiskFile point) {}
+
+    /** What rolling back {@code p} to {@code s} changes, checked (all but the writers) under the monitor. */
+    private List<RollbackTarget> rollbackTargets(SnapshotTable.Snapshot s, FsPath p) throws FsException {
+        List<String> names = p.kind() == FsPath.Kind.ROOT ? new ArrayList<>(s.disks.keySet()) : List.of(p.disk());
+        List<RollbackTarget> targets = new ArrayList<>();
+        for (String disk : names) {
+            DiskFile f = files.get(disk);
+            DiskFile point = s.disks.get(disk);
+            if (f == null) {
+                throw new FsException(Errno.ENOENT, "snapshot " + s.name + " holds disk " + disk + ", which does not exist any more");
+            }
+            if (point == null) {
+                throw new FsException(Errno.ENOENT, "snapshot " + s.name + " does not hold disk " + disk);
+            }
+            checkNotPassthrough(f, disk, "roll back");
+            if (f.disk().isReadOnly()) {
+                throw new FsException(Errno.EROFS, "disk " + disk + " is read-only");
+            }
+            targets.add(new RollbackTarget(f, point));
+        }
+        return targets;
     }
 
     /** A new disk {@code name}, a clone of the disk or snapshot at {@code path}: it shares the data. */
