@@ -11,13 +11,20 @@ import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.MemoryBudget;
 import io.ramdiskfs.disk.ReadVector;
 import io.ramdiskfs.disk.image.FileLayer;
+import io.ramdiskfs.disks.DiskHold;
+import io.ramdiskfs.disks.DiskNamespace;
+import io.ramdiskfs.disks.NamespaceEvents;
+import io.ramdiskfs.disks.NamespaceWatcher;
+import io.ramdiskfs.disks.ServedDisk;
 import io.ramdiskfs.stats.OpCounter;
 import io.ramdiskfs.status.DiskStatus;
 import io.ramdiskfs.status.MountStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +36,11 @@ import org.slf4j.LoggerFactory;
  * <p>Paths are {@code "/"} or {@code "/NAME"}. Byte I/O goes through the disk's
  * {@link io.ramdiskfs.disk.DiskBytes} view, by handle, with no allocation. Namespace changes
  * (create, unlink, rename) take this object's monitor; lookups and I/O do not.
+ *
+ * <p>As the {@link DiskNamespace} of the mount it is what every door sees: a change is queued for
+ * the watchers under the monitor and told to them after it ({@link NamespaceEvents}).
  */
-public final class DiskDirectory {
+public final class DiskDirectory implements DiskNamespace {
     private static final Logger log = LoggerFactory.getLogger(DiskDirectory.class);
     /** {@code utimens} values that mean "now" and "leave alone". */
     public static final long UTIME_NOW = Long.MIN_VALUE + 1;
@@ -70,6 +80,10 @@ public final class DiskDirectory {
     /** Handles open in passthrough mode ({@link #markPassthrough}). */
     private final java.util.Set<Long> passthroughHandles = ConcurrentHashMap.newKeySet();
     private final ImageJobs images = new ImageJobs(this);
+    /** Changes for the doors' watchers: queued under this object's monitor, told after it. */
+    private final NamespaceEvents events = new NamespaceEvents(this);
+    /** Doors' holds not yet closed ({@link #hold}); guarded by this object's monitor. */
+    private final java.util.Set<Hold> holds = new java.util.HashSet<>();
     private final DiskFactory factory;
     private final MemoryBudget budget;
     private final boolean readOnly;
@@ -122,6 +136,11 @@ public final class DiskDirectory {
         java.util.Set<BackingFile> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         List<DiskFile> all = new ArrayList<>(files.values());
         all.addAll(handles.openFiles());
+        synchronized (this) {
+            for (Hold h : holds) {
+                all.add(h.file);
+            }
+        }
         for (DiskFile f : all) {
             BackingFile b = f.backing();
             if (b != null && seen.add(b)) {
@@ -132,13 +151,97 @@ public final class DiskDirectory {
     }
 
     /** Adds a disk made at mount time. */
-    public synchronized DiskFile add(String name, LayeredDisk disk, int uid, int gid) {
-        DiskNames.check(name);
-        DiskFile f = new DiskFile(nextInode++, disk, disk.isReadOnly() ? 0444 : 0644, uid, gid, clock.getAsLong());
-        if (files.putIfAbsent(name, f) != null) {
-            throw new IllegalArgumentException("disk name '" + name + "' is given twice");
+    public DiskFile add(String name, LayeredDisk disk, int uid, int gid) {
+        DiskFile f;
+        synchronized (this) {
+            DiskNames.check(name);
+            f = new DiskFile(this, name, nextInode++, disk, disk.isReadOnly() ? 0444 : 0644, uid, gid, clock.getAsLong());
+            if (files.putIfAbsent(name, f) != null) {
+                throw new IllegalArgumentException("disk name '" + name + "' is given twice");
+            }
+            events.created(f);
         }
+        events.deliver();
         return f;
+    }
+
+    // ------------------------------------------------------------------ the doors' namespace
+
+    @Override
+    public List<ServedDisk> disks() {
+        return new ArrayList<>(files.values());
+    }
+
+    @Override
+    public Optional<ServedDisk> find(String name) {
+        return Optional.ofNullable(files.get(name));
+    }
+
+    @Override
+    public AutoCloseable watch(NamespaceWatcher watcher) {
+        AutoCloseable w;
+        synchronized (this) {
+            w = events.watch(watcher, new ArrayList<>(files.values()));
+        }
+        events.deliver();
+        return w;
+    }
+
+    /** A door's hold on a disk: an open handle without a handle number. */
+    private final class Hold implements DiskHold {
+        final DiskFile file;
+        final String holder;
+        final boolean writing;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        Hold(DiskFile file, String holder, boolean writing) {
+            this.file = file;
+            this.holder = holder;
+            this.writing = writing;
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                releaseHold(this);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return holder + (writing ? " writing " : " reading ") + file;
+        }
+    }
+
+    /** {@link ServedDisk#hold}: counts as a handle open on {@code f}, for writing if {@code writing}. */
+    DiskHold hold(DiskFile f, String holder, boolean writing) throws FsException {
+        synchronized (this) {
+            if (f.isUnlinked()) {
+                throw new FsException(Errno.ENOENT, "disk " + f.name() + " has been removed; " + holder + " cannot hold it");
+            }
+            if (writing && f.disk().isReadOnly()) {
+                throw new FsException(Errno.EROFS, "disk " + f.name() + " is read-only; " + holder + " cannot hold it for writing");
+            }
+            f.opened(writing);
+            Hold h = new Hold(f, holder, writing);
+            holds.add(h);
+            log.debug("{} holds {}", holder, f);
+            return h;
+        }
+    }
+
+    private void releaseHold(Hold h) {
+        boolean closeNow;
+        synchronized (this) {
+            if (!holds.remove(h)) {
+                return; // closeAll came first
+            }
+            closeNow = h.file.released(h.writing);
+            notifyAll(); // a rollback or commit may wait for this release (awaitNoWriters)
+        }
+        if (closeNow) {
+            h.file.disk().close();
+        }
     }
 
     /** The names of the disks, in no particular order. */
@@ -276,21 +379,26 @@ public final class DiskDirectory {
 
     /** Creates an empty disk (or opens the existing one) and returns a handle. */
     public long create(String path, int mode, int uid, int gid) throws FsException {
-        synchronized (this) {
-            String name = newName(path);
-            DiskFile f = files.get(name);
-            if (f == null) {
-                if (readOnly) {
-                    throw new FsException(Errno.EROFS, "the mount is read-only: cannot create " + path);
+        try {
+            synchronized (this) {
+                String name = newName(path);
+                DiskFile f = files.get(name);
+                if (f == null) {
+                    if (readOnly) {
+                        throw new FsException(Errno.EROFS, "the mount is read-only: cannot create " + path);
+                    }
+                    f = new DiskFile(this, name, nextInode++, factory.emptyDisk(), mode, uid, gid, clock.getAsLong());
+                    files.put(name, f);
+                    events.created(f);
+                    log.debug("created disk {}", name);
                 }
-                f = new DiskFile(nextInode++, factory.emptyDisk(), mode, uid, gid, clock.getAsLong());
-                files.put(name, f);
-                log.debug("created disk {}", name);
+                f.opened(true);
+                long fh = handles.add(f);
+                writingHandles.add(fh);
+                return fh;
             }
-            f.opened(true);
-            long fh = handles.add(f);
-            writingHandles.add(fh);
-            return fh;
+        } finally {
+            events.deliver();
         }
     }
 
@@ -407,6 +515,7 @@ public final class DiskDirectory {
     public int write(long fh, long offset, Object base, long address, int size) throws FsException, DiskException {
         DiskFile f = file(fh);
         long start = OpCounter.start();
+        boolean grows = offset + size > f.size();
         int n;
         try {
             n = f.disk().bytes().write(offset, base, address, size);
@@ -416,7 +525,30 @@ public final class DiskDirectory {
         }
         f.io().writes().record(n, start);
         f.touchContent(clock.getAsLong());
+        if (grows) {
+            resized(f);
+        }
         return n;
+    }
+
+    /** Tells the watchers that {@code f}'s size changed, if it is still in the namespace. */
+    private void resized(DiskFile f) {
+        synchronized (this) {
+            if (files.get(f.name()) == f) {
+                events.resized(f);
+            }
+        }
+        events.deliver();
+    }
+
+    /** Tells the watchers that {@code f}'s mode or owner changed. */
+    private void attributesChanged(DiskFile f) {
+        synchronized (this) {
+            if (files.get(f.name()) == f) {
+                events.attributesChanged(f);
+            }
+        }
+        events.deliver();
     }
 
     /** A write by someone without CAP_FSETID clears the set-user-ID and set-group-ID bits. */
@@ -425,6 +557,7 @@ public final class DiskDirectory {
         int mode = f.mode();
         if ((mode & 06000) != 0) {
             f.setMode(mode & ~06000, clock.getAsLong());
+            attributesChanged(f);
         }
     }
 
@@ -440,10 +573,14 @@ public final class DiskDirectory {
         if (f.disk().isReadOnly()) {
             throw new FsException(Errno.EROFS, "the disk is read-only");
         }
-        if (f.size() != size) {
+        boolean changes = f.size() != size;
+        if (changes) {
             f.disk().bytes().resize(size);
         }
         f.touchContent(clock.getAsLong());
+        if (changes) {
+            resized(f);
+        }
     }
 
     /**
@@ -464,6 +601,7 @@ public final class DiskDirectory {
             throw new FsException(Errno.EROFS, "the disk is read-only");
         }
         boolean keepSize = (mode & Fallocate.KEEP_SIZE) != 0;
+        long sizeBefore = f.size();
         if ((mode & Fallocate.PUNCH_HOLE) != 0) {
             if (!keepSize) {
                 throw new FsException(Errno.EOPNOTSUPP, "fallocate PUNCH_HOLE needs KEEP_SIZE (mode " + Fallocate.describe(mode) + ")");
@@ -475,6 +613,9 @@ public final class DiskDirectory {
             f.disk().bytes().growTo(offset + length);
         }
         f.touchContent(clock.getAsLong());
+        if (f.size() != sizeBefore) {
+            resized(f);
+        }
     }
 
     /** A punched hole or zeroed range: counted as a discard of {@code length} bytes. */
@@ -505,16 +646,21 @@ public final class DiskDirectory {
             return;
         }
         DiskFile closeNow = null;
-        synchronized (this) {
-            checkWritableMount("unlink " + path);
-            String name = nameOf(path);
-            DiskFile f = files.remove(name);
-            if (f == null) {
-                throw new FsException(Errno.ENOENT, "no disk " + path);
+        try {
+            synchronized (this) {
+                checkWritableMount("unlink " + path);
+                String name = nameOf(path);
+                DiskFile f = files.remove(name);
+                if (f == null) {
+                    throw new FsException(Errno.ENOENT, "no disk " + path);
+                }
+                if (f.unlink()) {
+                    closeNow = f;
+                }
+                events.removed(f, name);
             }
-            if (f.unlink()) {
-                closeNow = f;
-            }
+        } finally {
+            events.deliver();
         }
         if (closeNow != null) {
             closeNow.disk().close();
@@ -524,22 +670,31 @@ public final class DiskDirectory {
     /** Renames a disk, replacing (and freeing) any disk already at {@code to}. */
     public void rename(String from, String to) throws FsException {
         DiskFile closeNow = null;
-        synchronized (this) {
-            checkWritableMount("rename " + from);
-            String a = nameOf(from);
-            String b = newName(to);
-            DiskFile f = files.get(a);
-            if (f == null) {
-                throw new FsException(Errno.ENOENT, "no disk " + from);
+        try {
+            synchronized (this) {
+                checkWritableMount("rename " + from);
+                String a = nameOf(from);
+                String b = newName(to);
+                DiskFile f = files.get(a);
+                if (f == null) {
+                    throw new FsException(Errno.ENOENT, "no disk " + from);
+                }
+                if (a.equals(b)) {
+                    return;
+                }
+                DiskFile replaced = files.put(b, f);
+                files.remove(a);
+                f.rename(b);
+                if (replaced != null) {
+                    if (replaced.unlink()) {
+                        closeNow = replaced;
+                    }
+                    events.removed(replaced, b);
+                }
+                events.renamed(f, a);
             }
-            if (a.equals(b)) {
-                return;
-            }
-            DiskFile replaced = files.put(b, f);
-            files.remove(a);
-            if (replaced != null && replaced.unlink()) {
-                closeNow = replaced;
-            }
+        } finally {
+            events.deliver();
         }
         if (closeNow != null) {
             closeNow.disk().close();
@@ -549,13 +704,17 @@ public final class DiskDirectory {
     public void chmod(String path, int mode) throws FsException {
         checkWritableMount("chmod " + path);
         checkNotSnapshot(path);
-        lookup(path).setMode(mode, clock.getAsLong());
+        DiskFile f = lookup(path);
+        f.setMode(mode, clock.getAsLong());
+        attributesChanged(f);
     }
 
     public void chown(String path, int uid, int gid) throws FsException {
         checkWritableMount("chown " + path);
         checkNotSnapshot(path);
-        lookup(path).setOwner(uid, gid, clock.getAsLong());
+        DiskFile f = lookup(path);
+        f.setOwner(uid, gid, clock.getAsLong());
+        attributesChanged(f);
     }
 
     /** Sets times in nanoseconds; {@link #UTIME_NOW} and {@link #UTIME_OMIT} as in utimensat(2). */
@@ -641,7 +800,7 @@ public final class DiskDirectory {
     }
 
     private DiskFile snapshotFileOf(DiskFile of, LayeredDisk snapshot, long now) {
-        return new DiskFile(nextInode++, snapshot, of.mode() & ~0222, of.uid(), of.gid(), now);
+        return new DiskFile(this, of.name(), nextInode++, snapshot, of.mode() & ~0222, of.uid(), of.gid(), now);
     }
 
     /** {@code setfattr -n user.ramdiskfs.snapshot -v NAME DISK}: one disk into snapshot NAME. */
@@ -756,63 +915,113 @@ public final class DiskDirectory {
      * {@link #RELEASE_GRACE_MILLIS} for releases in flight).
      */
     public void rollback(String path, String name) throws FsException, DiskException {
-        synchronized (this) {
-            checkWritableMount("roll back to " + name);
-            FsPath p = FsPath.parse(path);
-            SnapshotTable.Snapshot s = snapshots.get(name);
-            if (s == null) {
-                throw new FsException(Errno.ENOENT, "no snapshot " + name);
+        try {
+            synchronized (this) {
+                checkWritableMount("roll back to " + name);
+                FsPath p = FsPath.parse(path);
+                if (snapshots.get(name) == null) {
+                    throw new FsException(Errno.ENOENT, "no snapshot " + name);
+                }
+                if (p.kind() != FsPath.Kind.ROOT && p.kind() != FsPath.Kind.DISK) {
+                    throw new FsException(Errno.EINVAL, "only a disk or the mount can be rolled back, not " + path);
+                }
+                long deadline = releaseDeadline();
+                List<RollbackTarget> targets;
+                while (true) {
+                    SnapshotTable.Snapshot s = snapshots.get(name);
+                    if (s == null) {
+                        throw new FsException(Errno.ENOENT, "no snapshot " + name + ": it was deleted while the rollback waited");
+                    }
+                    targets = rollbackTargets(s, p);
+                    DiskFile busy = null;
+                    for (RollbackTarget t : targets) {
+                        if (t.file().writers() > 0) {
+                            busy = t.file();
+                            break;
+                        }
+                    }
+                    if (busy == null) {
+                        break;
+                    }
+                    if (!awaitNoWriters(busy, deadline)) {
+                        throw new FsException(Errno.EBUSY, "disk " + busy.name() + " is open for writing (" + busy.writers()
+                                + " handles: a VM or a loop device?); stop the writer first");
+                    }
+                    // The wait gave up the monitor: a disk checked before it may have been opened
+                    // for writing, renamed or removed since, the snapshot deleted. Everything is
+                    // checked again, and the rollback happens only after a pass that did not wait
+                    // (issue #20 item 3).
+                }
+                List<LayeredDisk> disks = new ArrayList<>();
+                List<LayeredDisk> points = new ArrayList<>();
+                List<DiskFile> changed = new ArrayList<>();
+                for (RollbackTarget t : targets) {
+                    disks.add(t.file().disk());
+                    points.add(t.point().disk());
+                    changed.add(t.file());
+                }
+                List<Long> sizes = new ArrayList<>();
+                for (DiskFile f : changed) {
+                    sizes.add(f.size());
+                }
+                LayeredDisk.rollbackAll(disks, points);
+                long now = clock.getAsLong();
+                for (int i = 0; i < changed.size(); i++) {
+                    DiskFile f = changed.get(i);
+                    f.touchContent(now);
+                    if (f.size() != sizes.get(i)) {
+                        events.resized(f);
+                    }
+                }
             }
-            List<String> targets = switch (p.kind()) {
-                case ROOT -> new ArrayList<>(s.disks.keySet());
-                case DISK -> List.of(p.disk());
-                default -> throw new FsException(Errno.EINVAL, "only a disk or the mount can be rolled back, not " + path);
-            };
-            List<LayeredDisk> disks = new ArrayList<>();
-            List<LayeredDisk> points = new ArrayList<>();
-            List<DiskFile> changed = new ArrayList<>();
-            long deadline = releaseDeadline();
-            for (String disk : targets) {
-                DiskFile f = files.get(disk);
-                DiskFile point = s.disks.get(disk);
-                if (f == null) {
-                    throw new FsException(Errno.ENOENT, "snapshot " + name + " holds disk " + disk + ", which does not exist any more");
-                }
-                if (point == null) {
-                    throw new FsException(Errno.ENOENT, "snapshot " + name + " does not hold disk " + disk);
-                }
-                checkNotPassthrough(f, disk, "roll back");
-                if (!awaitNoWriters(f, deadline)) {
-                    throw new FsException(Errno.EBUSY, "disk " + disk + " is open for writing (" + f.writers()
-                            + " handles: a VM or a loop device?); stop the writer first");
-                }
-                if (f.disk().isReadOnly()) {
-                    throw new FsException(Errno.EROFS, "disk " + disk + " is read-only");
-                }
-                disks.add(f.disk());
-                points.add(point.disk());
-                changed.add(f);
-            }
-            LayeredDisk.rollbackAll(disks, points);
-            long now = clock.getAsLong();
-            for (DiskFile f : changed) {
-                f.touchContent(now);
-            }
+        } finally {
+            events.deliver();
         }
+    }
+
+    /** A disk to roll back and the snapshot file it goes back to. */
+    private record RollbackTarget(DiskFile file, DiskFile point) {}
+
+    /** What rolling back {@code p} to {@code s} changes, checked (all but the writers) under the monitor. */
+    private List<RollbackTarget> rollbackTargets(SnapshotTable.Snapshot s, FsPath p) throws FsException {
+        List<String> names = p.kind() == FsPath.Kind.ROOT ? new ArrayList<>(s.disks.keySet()) : List.of(p.disk());
+        List<RollbackTarget> targets = new ArrayList<>();
+        for (String disk : names) {
+            DiskFile f = files.get(disk);
+            DiskFile point = s.disks.get(disk);
+            if (f == null) {
+                throw new FsException(Errno.ENOENT, "snapshot " + s.name + " holds disk " + disk + ", which does not exist any more");
+            }
+            if (point == null) {
+                throw new FsException(Errno.ENOENT, "snapshot " + s.name + " does not hold disk " + disk);
+            }
+            checkNotPassthrough(f, disk, "roll back");
+            if (f.disk().isReadOnly()) {
+                throw new FsException(Errno.EROFS, "disk " + disk + " is read-only");
+            }
+            targets.add(new RollbackTarget(f, point));
+        }
+        return targets;
     }
 
     /** A new disk {@code name}, a clone of the disk or snapshot at {@code path}: it shares the data. */
     public void cloneTo(String path, String name, int uid, int gid) throws FsException, DiskException {
-        synchronized (this) {
-            checkWritableMount("clone " + path + " to " + name);
-            String dst = newName("/" + name);
-            DiskFile src = lookup(path);
-            if (files.containsKey(dst)) {
-                throw new FsException(Errno.EEXIST, "disk " + dst + " exists");
+        try {
+            synchronized (this) {
+                checkWritableMount("clone " + path + " to " + name);
+                String dst = newName("/" + name);
+                DiskFile src = lookup(path);
+                if (files.containsKey(dst)) {
+                    throw new FsException(Errno.EEXIST, "disk " + dst + " exists");
+                }
+                checkNotPassthrough(src, path, "clone");
+                LayeredDisk clone = src.disk().cloneDisk();
+                DiskFile f = new DiskFile(this, dst, nextInode++, clone, src.mode() | 0200, uid, gid, clock.getAsLong());
+                files.put(dst, f);
+                events.created(f);
             }
-            checkNotPassthrough(src, path, "clone");
-            LayeredDisk clone = src.disk().cloneDisk();
-            files.put(dst, new DiskFile(nextInode++, clone, src.mode() | 0200, uid, gid, clock.getAsLong()));
+        } finally {
+            events.deliver();
         }
     }
 
@@ -1056,22 +1265,30 @@ public final class DiskDirectory {
     }
 
     /** Closes every disk (unmount), including unlinked disks whose handles were never released. */
-    public synchronized void closeAll() {
-        // One batch: closing one by one would merge frozen layers that are about to be freed.
-        java.util.Set<LayeredDisk> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (DiskFile f : snapshots.allFiles()) {
-            all.add(f.disk());
+    public void closeAll() {
+        synchronized (this) {
+            // One batch: closing one by one would merge frozen layers that are about to be freed.
+            java.util.Set<LayeredDisk> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (DiskFile f : snapshots.allFiles()) {
+                all.add(f.disk());
+            }
+            for (String name : snapshots.names()) {
+                snapshots.remove(name);
+            }
+            for (var e : files.entrySet()) {
+                all.add(e.getValue().disk());
+                events.removed(e.getValue(), e.getKey());
+            }
+            files.clear();
+            for (DiskFile f : handles.openFiles()) {
+                all.add(f.disk());
+            }
+            for (Hold h : holds) {
+                all.add(h.file.disk());
+            }
+            holds.clear();
+            LayeredDisk.closeAll(all);
         }
-        for (String name : snapshots.names()) {
-            snapshots.remove(name);
-        }
-        for (DiskFile f : files.values()) {
-            all.add(f.disk());
-        }
-        files.clear();
-        for (DiskFile f : handles.openFiles()) {
-            all.add(f.disk());
-        }
-        LayeredDisk.closeAll(all);
+        events.deliver();
     }
 }

@@ -2,6 +2,9 @@ package io.ramdiskfs.fs;
 
 import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.LayerIo;
+import io.ramdiskfs.disks.DiskHold;
+import io.ramdiskfs.disks.FsException;
+import io.ramdiskfs.disks.ServedDisk;
 import io.ramdiskfs.stats.DiskIo;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,9 +14,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Attributes are stored so that {@code touch}, {@code cp -p} and {@code rsync} behave; the size is
  * always the disk's. The disk is closed, and its memory returned, once the file is unlinked and
  * its last handle released.
+ *
+ * <p>As a {@link ServedDisk} its identity is its inode number, which a rename keeps; a door's
+ * {@link #hold} counts as an open handle.
  */
-public final class DiskFile {
+public final class DiskFile implements ServedDisk {
+    private final DiskDirectory directory;
     private final long inode;
+    /** The name in the mount root (or, for a snapshot file, in its snapshot); set under the directory's monitor. */
+    private volatile String name;
     private final LayeredDisk disk;
     /** Follows the disk through renames: "I/O since mount" is the disk's, whatever its name. */
     private final DiskIo io = new DiskIo();
@@ -34,7 +43,9 @@ public final class DiskFile {
     /** The backing file's mtime when {@link #mtimeNanos} was last set here. */
     private volatile long backingStamp = Long.MIN_VALUE;
 
-    DiskFile(long inode, LayeredDisk disk, int mode, int uid, int gid, long nowNanos) {
+    DiskFile(DiskDirectory directory, String name, long inode, LayeredDisk disk, int mode, int uid, int gid, long nowNanos) {
+        this.directory = directory;
+        this.name = name;
         this.inode = inode;
         this.disk = disk;
         this.mode = mode & 07777;
@@ -45,11 +56,13 @@ public final class DiskFile {
         this.ctimeNanos = nowNanos;
     }
 
+    @Override
     public LayeredDisk disk() {
         return disk;
     }
 
     /** Reads, writes and discards served since the mount. */
+    @Override
     public DiskIo io() {
         return io;
     }
@@ -58,15 +71,38 @@ public final class DiskFile {
         return inode;
     }
 
+    /** The inode number: never reused within a mount, kept across renames. */
+    @Override
+    public long id() {
+        return inode;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    void rename(String to) {
+        this.name = to;
+    }
+
+    @Override
+    public DiskHold hold(String holder, boolean writing) throws FsException {
+        return directory.hold(this, holder, writing);
+    }
+
     /** Permission bits (no file type bits). */
+    @Override
     public int mode() {
         return mode;
     }
 
+    @Override
     public int uid() {
         return uid;
     }
 
+    @Override
     public int gid() {
         return gid;
     }
@@ -189,9 +225,19 @@ public final class DiskFile {
         return unlinked && openHandles == 0;
     }
 
+    /** True once the file has left the namespace (guarded by the directory's monitor). */
+    boolean isUnlinked() {
+        return unlinked;
+    }
+
     /** Returns true when no handle is open, so the disk can be closed now. */
     boolean unlink() {
         unlinked = true;
         return openHandles == 0;
+    }
+
+    @Override
+    public String toString() {
+        return "disk " + name + " (inode " + inode + ")";
     }
 }
