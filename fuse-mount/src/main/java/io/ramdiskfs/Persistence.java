@@ -2,11 +2,14 @@ package io.ramdiskfs;
 
 import io.ramdiskfs.disk.DiskException;
 import io.ramdiskfs.disk.image.ImageFailure;
+import io.ramdiskfs.disk.image.ImageWriter;
 import io.ramdiskfs.disk.image.Progress;
 import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.fs.DiskFile;
 import io.ramdiskfs.disks.FsException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,12 +46,16 @@ final class Persistence {
                 });
             }
             long every = d.saveInterval().toMillis();
-            periodic.scheduleWithFixedDelay(() -> save(file, d.image(), "periodic save"), every, every, TimeUnit.MILLISECONDS);
+            periodic.scheduleWithFixedDelay(() -> saveOnSchedule(file, d.image()), every, every, TimeUnit.MILLISECONDS);
         }
     }
 
-    /** At a clean stop: no more periodic saves, wait for running ones, then save every persist disk. */
-    void saveAllAtStop() {
+    /**
+     * At a clean stop: no more periodic saves, wait for running ones, then save every persist disk.
+     * Returns one line for each disk that could not be saved (its name, its image and why): the
+     * stop then exits non-zero, so that systemd and scripts see it.
+     */
+    List<String> saveAllAtStop() {
         synchronized (this) {
             if (periodic != null) {
                 periodic.shutdown();
@@ -62,23 +69,46 @@ final class Persistence {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        List<String> failures = new ArrayList<>();
         for (Map.Entry<DiskFile, Path> e : directory.images().persisted().entrySet()) {
-            save(e.getKey(), e.getValue(), "save at stop");
+            String failure = save(e.getKey(), e.getValue(), "save at stop");
+            if (failure != null) {
+                failures.add(failure);
+            }
+        }
+        return failures;
+    }
+
+    /** A periodic save: whatever happens to this one, the next one runs (an exception would cancel them all). */
+    private void saveOnSchedule(DiskFile file, Path image) {
+        try {
+            save(file, image, "periodic save");
+        } catch (Throwable t) {
+            log.error("periodic save of {} failed: {}; the next one runs at its time", image, t.toString());
         }
     }
 
-    private void save(DiskFile file, Path image, String why) {
+    /** Saves {@code file} to {@code image}; null when done, else one line saying which disk was not saved and why. */
+    private String save(DiskFile file, Path image, String why) {
         String name = nameOf(file);
         if (name == null) {
             log.warn("{}: the persist disk for {} was deleted; {} is left as it was", why, image, image);
-            return;
+            return null;
         }
         long start = System.nanoTime();
         try {
-            long data = directory.images().saveNow(file, image, name, Progress.NONE);
-            log.info("{}: saved {} to {} ({} MiB of data in {} ms)", why, name, image, data >> 20, (System.nanoTime() - start) / 1_000_000);
-        } catch (FsException | DiskException | ImageFailure | RuntimeException e) {
-            log.error("{}: could not save {} to {}: {}", why, name, image, e.getMessage());
+            ImageWriter.Saved saved = directory.images().saveNow(file, image, name, Progress.NONE);
+            if (saved.superseded()) {
+                log.info("{}: {} holds a later save of {} already; left as it is", why, image, name);
+            } else {
+                log.info("{}: saved {} to {} ({} MiB of data in {} ms)", why, name, image, saved.dataBytes() >> 20,
+                        (System.nanoTime() - start) / 1_000_000);
+            }
+            return null;
+        } catch (FsException | DiskException | ImageFailure | RuntimeException | Error e) {
+            String reason = e instanceof Error || e.getMessage() == null ? e.toString() : e.getMessage();
+            log.error("{}: could not save {} to {}: {}", why, name, image, reason);
+            return "disk " + name + " was not saved to " + image + ": " + reason;
         }
     }
 

@@ -43,6 +43,8 @@ public final class RamDiskFs implements AutoCloseable {
     private final BackingFilePool pool;
     private final Persistence persistence;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** What the save at the stop could not save, one line per disk. */
+    private volatile List<String> unsaved = List.of();
 
     private RamDiskFs(Path mountPoint, DiskDirectory directory, FuseSession session, BackingFilePool pool,
             Persistence persistence) {
@@ -352,11 +354,12 @@ public final class RamDiskFs implements AutoCloseable {
     /**
      * Saves disk {@code disk} as it is at this instant to the sparse raw {@code image} (a temporary
      * file beside it, fsynced and renamed over it: IMAGE is always the old or the complete new
-     * file) while the disk keeps serving. Returns the bytes of data written.
+     * file) while the disk keeps serving. Returns the bytes of data written: 0 when IMAGE already
+     * held a later instant, saved meanwhile by another save of it, which is left in place.
      */
     public long save(String disk, Path image) throws FsException, DiskException, java.io.IOException {
         return directory.images().saveNow(directory.lookup("/" + disk), image.toAbsolutePath(), disk,
-                io.ramdiskfs.disk.image.Progress.NONE);
+                io.ramdiskfs.disk.image.Progress.NONE).dataBytes();
     }
 
     /** Saves a {@code persist:} disk to its image. */
@@ -366,7 +369,15 @@ public final class RamDiskFs implements AutoCloseable {
         if (image == null) {
             throw new FsException(io.ramdiskfs.disks.Errno.EINVAL, "disk " + disk + " is not a persist: disk; give an image");
         }
-        return directory.images().saveNow(file, image, disk, io.ramdiskfs.disk.image.Progress.NONE);
+        return directory.images().saveNow(file, image, disk, io.ramdiskfs.disk.image.Progress.NONE).dataBytes();
+    }
+
+    /**
+     * The persist disks the last stop ({@link #close}, {@link #unmountLazily}) could not save, one
+     * line each naming the disk, its image and why; empty when every one was saved.
+     */
+    public List<String> unsavedAtStop() {
+        return unsaved;
     }
 
     /**
@@ -402,7 +413,7 @@ public final class RamDiskFs implements AutoCloseable {
         session.markUnmounted();
         // The process exits next (a second signal): save persist disks at this instant, even
         // though a loop device may still hold the detached mount.
-        persistence.saveAllAtStop();
+        unsaved = persistence.saveAllAtStop();
     }
 
     /** Unmounts; fails with a message when the kernel refuses because the mount is busy. */
@@ -431,7 +442,7 @@ public final class RamDiskFs implements AutoCloseable {
         }
         if (closed.compareAndSet(false, true)) {
             // Nothing reaches the disks any more: the last save of a persist disk holds every write.
-            persistence.saveAllAtStop();
+            unsaved = persistence.saveAllAtStop();
             directory.closeAll();
             closePool(pool);
         }

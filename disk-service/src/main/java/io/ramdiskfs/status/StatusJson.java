@@ -22,12 +22,68 @@ public final class StatusJson {
 
     private StatusJson() {}
 
+    /** The most one extended attribute may hold (Linux {@code XATTR_SIZE_MAX}): a larger value is {@code E2BIG} for every reader. */
+    public static final int XATTR_SIZE_MAX = 65536;
+
     public static String write(MountStatus s) {
         return write(s, null);
     }
 
     /** The document, with {@code "mount_point"} first when {@code mountPoint} is not null. */
     public static String write(MountStatus s, String mountPoint) {
+        return write(s, mountPoint, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The document in at most {@code maxBytes} of UTF-8 (the value of {@code user.ramdiskfs.status},
+     * which the kernel caps at {@link #XATTR_SIZE_MAX}): in full when it fits; else each disk's
+     * snapshot list keeps its newest names, as many as fit, with {@code "snapshots_omitted": N}
+     * for the older ones left out; and if even no names do not fit, the disks past those that fit
+     * are left out, with {@code "disks_omitted": N}. A reader always gets a document, and is told
+     * what it lacks.
+     */
+    public static String writeWithin(MountStatus s, int maxBytes) {
+        String full = write(s, null);
+        if (utf8Length(full) <= maxBytes) {
+            return full;
+        }
+        int most = s.disks().stream().mapToInt(d -> d.snapshots() == null ? 0 : d.snapshots().size()).max().orElse(0);
+        if (fits(s, 0, Integer.MAX_VALUE, maxBytes)) {
+            int lo = 0; // fits
+            int hi = most; // does not fit
+            while (hi - lo > 1) {
+                int mid = (lo + hi) >>> 1;
+                if (fits(s, mid, Integer.MAX_VALUE, maxBytes)) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            return write(s, null, lo, Integer.MAX_VALUE);
+        }
+        int lo = 0;
+        int hi = s.disks().size();
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            if (fits(s, 0, mid, maxBytes)) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return write(s, null, 0, lo);
+    }
+
+    private static boolean fits(MountStatus s, int keepSnapshots, int keepDisks, int maxBytes) {
+        return utf8Length(write(s, null, keepSnapshots, keepDisks)) <= maxBytes;
+    }
+
+    private static int utf8Length(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    /** At most {@code keepSnapshots} names per disk (the newest) and the first {@code keepDisks} disks. */
+    private static String write(MountStatus s, String mountPoint, int keepSnapshots, int keepDisks) {
         StringBuilder sb = new StringBuilder(1024).append('{');
         if (mountPoint != null) {
             sb.append("\"mount_point\":").append(Json.quote(mountPoint)).append(',');
@@ -36,20 +92,24 @@ public final class StatusJson {
                 .append(",\"mounted_at\":").append(Json.quote(Instant.ofEpochMilli(s.mountedAtMillis()).toString()))
                 .append(",\"taken_at\":").append(Json.quote(Instant.ofEpochMilli(s.takenAtMillis()).toString()))
                 .append(",\"memory\":{\"limit_bytes\":").append(s.memoryLimitBytes())
-                .append(",\"used_bytes\":").append(s.memoryUsedBytes()).append('}')
-                .append(",\"disks\":[");
+                .append(",\"used_bytes\":").append(s.memoryUsedBytes()).append('}');
+        if (s.disks().size() > keepDisks) {
+            sb.append(",\"disks_omitted\":").append(s.disks().size() - keepDisks);
+        }
+        sb.append(",\"disks\":[");
+        List<DiskStatus> disks = s.disks().subList(0, Math.min(keepDisks, s.disks().size()));
         boolean first = true;
-        for (DiskStatus d : s.disks()) {
+        for (DiskStatus d : disks) {
             if (!first) {
                 sb.append(',');
             }
             first = false;
-            disk(sb, d);
+            disk(sb, d, keepSnapshots);
         }
         return sb.append("]}").toString();
     }
 
-    private static void disk(StringBuilder sb, DiskStatus d) {
+    private static void disk(StringBuilder sb, DiskStatus d, int keepSnapshots) {
         sb.append("{\"name\":").append(Json.quote(d.name()))
                 .append(",\"size_bytes\":").append(d.sizeBytes())
                 .append(",\"committed_bytes\":").append(d.committedBytes())
@@ -57,9 +117,14 @@ public final class StatusJson {
                 .append(",\"read_only\":").append(d.readOnly())
                 .append(",\"layers\":").append(Json.quote(d.layers()));
         if (d.snapshots() != null) {
+            int n = d.snapshots().size();
+            int from = Math.max(0, n - keepSnapshots);
+            if (from > 0) {
+                sb.append(",\"snapshots_omitted\":").append(from);
+            }
             sb.append(",\"snapshots\":[");
-            for (int i = 0; i < d.snapshots().size(); i++) {
-                sb.append(i > 0 ? "," : "").append(Json.quote(d.snapshots().get(i)));
+            for (int i = from; i < n; i++) {
+                sb.append(i > from ? "," : "").append(Json.quote(d.snapshots().get(i)));
             }
             sb.append(']');
         }

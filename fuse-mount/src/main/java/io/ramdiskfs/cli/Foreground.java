@@ -2,6 +2,7 @@ package io.ramdiskfs.cli;
 
 import io.ramdiskfs.MountException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,6 +17,8 @@ import org.slf4j.Logger;
  *   <li>Second signal: detach lazily ({@code fusermount -uz}), exit 0 (1 if even that fails).</li>
  *   <li>Third signal: exit 1 at once, whatever is still in progress.</li>
  *   <li>Unmounted from outside ({@code fusermount -u DIR}): free the disks, exit 0.</li>
+ *   <li>Whichever way: exit 1 instead of 0 when a persist disk could not be saved at the stop,
+ *       each one named with why in the log.</li>
  * </ul>
  *
  * One unmount operation runs at a time; signal handlers only start them on their own threads.
@@ -114,7 +117,7 @@ public final class Foreground implements SignalSink {
             }
         }
         log.info("unmounted {} (from outside)", dir);
-        exitCode.complete(0);
+        exitCode.complete(afterSaves());
     }
 
     private void closeUntilDone() {
@@ -127,7 +130,7 @@ public final class Foreground implements SignalSink {
                 try {
                     mount.close();
                     log.info("unmounted {}", dir);
-                    exitCode.complete(0);
+                    exitCode.complete(afterSaves());
                     return;
                 } catch (MountException | RuntimeException e) {
                     if (!warned) {
@@ -144,6 +147,18 @@ public final class Foreground implements SignalSink {
                 return;
             }
         }
+    }
+
+    /**
+     * 0 when the stop saved every persist disk, else 1 with a line for each one it did not: a
+     * stop that lost data must not look like a clean one to systemd or a script.
+     */
+    private int afterSaves() {
+        List<String> unsaved = mount.unsavedAtStop();
+        for (String u : unsaved) {
+            log.error("stopped, but {}", u);
+        }
+        return unsaved.isEmpty() ? 0 : Cli.MOUNT_FAILED;
     }
 
     private void warnStillServing(Exception e) {
@@ -165,7 +180,7 @@ public final class Foreground implements SignalSink {
             try {
                 mount.unmountLazily();
                 log.warn("detached {} lazily; whatever still used it (a loop device?) now gets I/O errors", dir);
-                exitCode.complete(0);
+                exitCode.complete(afterSaves());
             } catch (MountException | RuntimeException e) {
                 log.error("could not detach {}: {}", dir, e.getMessage());
                 exitCode.complete(1);

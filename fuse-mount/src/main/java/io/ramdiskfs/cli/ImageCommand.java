@@ -120,6 +120,11 @@ public final class ImageCommand {
             long total = Long.parseLong(n[1]);
             String line = String.format(Locale.ROOT, "saving %s to %s: %d%% (%d of %d MiB of data)", disk, shown,
                     total == 0 ? 100 : done * 100 / total, done >> 20, total >> 20);
+            if (f[1].equals("done") && f[2].endsWith(" superseded")) {
+                out.println("saved " + disk + ": " + shown + " already holds a later save of it (one that started after this"
+                        + " one and finished first), which is left in place");
+                return 0;
+            }
             if (f[1].equals("done")) {
                 if (terminal) {
                     out.print("\r" + line + "\n");

@@ -23,6 +23,11 @@ public interface Mounter {
         /** Returns once the mount is gone, whoever unmounted it. */
         void awaitUnmounted() throws InterruptedException;
 
+        /** The persist disks the stop could not save, one line each (disk, image, why). */
+        default java.util.List<String> unsavedAtStop() {
+            return java.util.List.of();
+        }
+
         /** The figures of {@code ramdiskfs status} and {@code /metrics}; null where there are none (tests). */
         default io.ramdiskfs.status.MountStatus status() {
             return null;
@@ -51,6 +56,11 @@ public interface Mounter {
             @Override
             public void awaitUnmounted() throws InterruptedException {
                 fs.awaitUnmounted();
+            }
+
+            @Override
+            public java.util.List<String> unsavedAtStop() {
+                return fs.unsavedAtStop();
             }
 
             @Override

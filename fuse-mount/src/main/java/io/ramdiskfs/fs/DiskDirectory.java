@@ -1212,7 +1212,9 @@ public final class DiskDirectory implements DiskNamespace {
     /** The value of one {@code user.ramdiskfs.*} attribute; ENODATA for any other name. */
     public byte[] xattr(String path, String name) throws FsException {
         if (isRoot(path) && XATTR_STATUS.equals(name)) {
-            return io.ramdiskfs.status.StatusJson.write(status()).getBytes(StandardCharsets.UTF_8);
+            // Within the kernel's 64 KiB for one attribute: past it, every reader gets E2BIG.
+            return io.ramdiskfs.status.StatusJson.writeWithin(status(), io.ramdiskfs.status.StatusJson.XATTR_SIZE_MAX)
+                    .getBytes(StandardCharsets.UTF_8);
         }
         if (FsPath.parse(path).isDirectory()) {
             throw new FsException(Errno.ENODATA, "the directory has no attribute " + name);

@@ -9,6 +9,7 @@ import io.ramdiskfs.disk.DiskException;
 import io.ramdiskfs.disk.LayerIo;
 import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.image.FileLayer;
+import io.ramdiskfs.disk.image.ImageDestination;
 import io.ramdiskfs.disk.image.ImageHoles;
 import io.ramdiskfs.disk.image.ImageFailure;
 import io.ramdiskfs.disk.image.ImageWriter;
@@ -73,12 +74,15 @@ public final class ImageJobs {
         volatile long total;
         volatile String failure;
         volatile boolean finished;
+        /** IMAGE held a later instant when this save's turn came: nothing was written. */
+        volatile boolean superseded;
 
         String status() {
             if (failure != null) {
                 return id + " failed " + failure;
             }
-            return id + (finished ? " done " : " running ") + done + " " + total;
+            // "superseded" after the two numbers: a reader that knows only "done DONE TOTAL" still parses it.
+            return id + (finished ? " done " : " running ") + done + " " + total + (superseded ? " superseded" : "");
         }
     }
 
@@ -89,33 +93,55 @@ public final class ImageJobs {
         DiskFile f = diskAt(path);
         Path image = destination(f, value);
         Job job = new Job();
-        LayeredDisk snapshot;
+        Captured captured;
         synchronized (this) {
             Job running = jobs.get(f);
             if (running != null && !running.finished) {
                 throw new FsException(Errno.EBUSY, "a save of " + path + " is running already (" + running.status() + ")");
             }
-            snapshot = snapshotOf(f, path);
+            captured = capture(f, path, image);
             jobs.put(f, job);
         }
-        Thread t = new Thread(() -> runSave(job, snapshot, image, path), "ramdiskfs-save" + path.replace('/', '-'));
+        Thread t = new Thread(() -> runSave(job, captured, path), "ramdiskfs-save" + path.replace('/', '-'));
         t.setDaemon(false); // a save under way finishes even if everything else is done
         t.start();
     }
 
-    private void runSave(Job job, LayeredDisk snapshot, Path image, String path) {
+    /** A save's snapshot, numbered on its destination in the order snapshots of that image are taken. */
+    private record Captured(LayeredDisk snapshot, ImageDestination destination, long instant, int mode) {
+        ImageWriter.Saved save(Progress progress) throws ImageFailure {
+            return ImageWriter.save(snapshot, destination, instant, mode, progress);
+        }
+    }
+
+    private Captured capture(DiskFile f, String path, Path image) throws FsException, DiskException {
+        ImageDestination destination = ImageDestination.of(image);
+        try (ImageDestination.Capture c = destination.capture()) {
+            LayeredDisk snapshot = snapshotOf(f, path);
+            return new Captured(snapshot, destination, c.number(), f.mode());
+        }
+    }
+
+    private void runSave(Job job, Captured captured, String path) {
         long start = System.nanoTime();
+        Path image = captured.destination().image();
         try {
-            ImageWriter.save(snapshot, image, (done, total) -> {
+            ImageWriter.Saved saved = captured.save((done, total) -> {
                 job.done = done;
                 job.total = total;
             });
-            log.info("saved {} to {} ({} MiB of data in {} ms)", path, image, job.done >> 20, (System.nanoTime() - start) / 1_000_000);
-        } catch (ImageFailure | RuntimeException e) {
-            job.failure = e.getMessage();
-            log.error("save of {} to {} failed: {}", path, image, e.getMessage());
+            job.superseded = saved.superseded();
+            if (saved.superseded()) {
+                log.info("save of {} to {}: a later save is there already; left as it is", path, image);
+            } else {
+                log.info("saved {} to {} ({} MiB of data in {} ms)", path, image, job.done >> 20, (System.nanoTime() - start) / 1_000_000);
+            }
+        } catch (ImageFailure | RuntimeException | Error e) {
+            // An Error too: a save it stopped did not happen, and must never read as "done".
+            job.failure = e instanceof Error || e.getMessage() == null ? e.toString() : e.getMessage();
+            log.error("save of {} to {} failed: {}", path, image, job.failure);
         } finally {
-            snapshot.close();
+            captured.snapshot().close();
             synchronized (this) {
                 job.finished = true;
                 notifyAll();
@@ -136,12 +162,13 @@ public final class ImageJobs {
      * Saves the disk now, in the caller's thread (the embedded API, persist disks at a stop and
      * every --save-interval). Returns the data bytes written.
      */
-    public long saveNow(DiskFile f, Path image, String name, Progress progress) throws FsException, DiskException, ImageFailure {
-        LayeredDisk snapshot = snapshotOf(f, name);
+    public ImageWriter.Saved saveNow(DiskFile f, Path image, String name, Progress progress)
+            throws FsException, DiskException, ImageFailure {
+        Captured captured = capture(f, name, image);
         try {
-            return ImageWriter.save(snapshot, image, progress);
+            return captured.save(progress);
         } finally {
-            snapshot.close();
+            captured.snapshot().close();
         }
     }
 
@@ -227,7 +254,7 @@ public final class ImageJobs {
      */
     public void commit(String path) throws FsException, DiskException {
         DiskFile f = diskAt(path);
-        LayeredDisk snapshot;
+        Captured captured;
         FileLayer base;
         synchronized (directory) {
             if (!directory.awaitNoWriters(f, directory.releaseDeadline())) {
@@ -247,10 +274,16 @@ public final class ImageJobs {
                         + " image beside the base and renames it over it, which a device cannot be");
             }
             base = image;
-            snapshot = snapshotOf(f, path);
+            captured = capture(f, path, base.path());
         }
+        LayeredDisk snapshot = captured.snapshot();
         long start = System.nanoTime();
-        try {
+        // The base is an image like a saved one: one writer at a time, never an older instant over a newer one.
+        try (ImageDestination.Turn turn = captured.destination().turn(captured.instant(), () -> {})) {
+            if (turn.superseded()) {
+                throw new FsException(Errno.EBUSY, "commit of " + path + ": " + base.path() + " was saved over meanwhile;"
+                        + " it is left as that save wrote it");
+            }
             Path tmp = ImageWriter.writeTemp(snapshot, base.path(), Progress.NONE);
             int ss = f.disk().sectorSize();
             boolean done;
@@ -273,6 +306,7 @@ public final class ImageJobs {
                 throw new FsException(Errno.EBUSY, "disk " + path + " changed during the commit; " + base.path()
                         + " is unchanged; stop what writes to it and commit again");
             }
+            turn.published();
             log.info("committed {} into {} in {} ms", path, base.path(), (System.nanoTime() - start) / 1_000_000);
         } catch (IOException e) {
             log.error("commit of {} failed: {}", path, e.getMessage());

@@ -12,8 +12,13 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.LinkOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +31,10 @@ import org.slf4j.LoggerFactory;
  * the complete new one: the data goes to a temporary file beside IMAGE
  * ({@code .IMAGE.ramdiskfs-tmp-PID-N}, same directory, so the rename cannot cross file systems),
  * holes are skipped (SEEK_DATA / SEEK_HOLE on the source, and 64 KiB blocks of zeros), the file is
- * sized with {@code ftruncate}, fsynced, renamed over IMAGE, and the directory fsynced.
+ * sized with {@code ftruncate}, fsynced, renamed over IMAGE, and the directory fsynced. The
+ * temporary file has the image's final mode (the old image's, else the disk's) before its first
+ * byte. Saves of one IMAGE take turns, and an older instant never replaces a newer one
+ * ({@link ImageDestination}).
  *
  * <p><b>Crash guarantee.</b> {@code kill -9} (or power loss) at any moment leaves IMAGE as it was
  * or as the complete new image, never torn, never shadowed: the temporary file has another name.
@@ -49,24 +57,89 @@ public final class ImageWriter {
 
     private ImageWriter() {}
 
-    /** Saves {@code source} to {@code image}; returns the bytes of data written. */
+    /** The mode of a new image saved by {@link #save(LayeredDisk, Path, Progress)}, which knows no disk. */
+    public static final int DEFAULT_MODE = 0644;
+
+    /** What a save did: {@code dataBytes} written, or nothing because IMAGE holds a later instant already. */
+    public record Saved(long dataBytes, boolean superseded) {}
+
+    /** Where a save stops for a test that orders saves or looks at the temporary file ({@link #hook}). */
+    public enum Stage {
+        /** The save has its snapshot and is about to wait for its turn at IMAGE. */
+        STARTING,
+        /** Another save writes IMAGE: this one waits for it. */
+        WAITING,
+        /** The temporary file exists, with its final mode, and holds no data yet. */
+        CREATED,
+        /** The temporary file is complete and fsynced; the rename over IMAGE comes next. */
+        WRITTEN
+    }
+
+    /** Called at every {@link Stage} of every save: a few times per save, never per piece of data. */
+    @FunctionalInterface
+    public interface Hook {
+        void at(Stage stage, Path tmp, Path image);
+    }
+
+    private static final Hook NO_HOOK = (stage, tmp, image) -> {};
+    private static volatile Hook hook = NO_HOOK;
+
+    /** For tests only: {@code h} runs at every stage of every save of this process (null: none). */
+    public static void hook(Hook h) {
+        hook = h == null ? NO_HOOK : h;
+    }
+
+    /** Saves {@code source}, a snapshot taken just before this call, to {@code image}; returns the bytes of data written. */
     public static long save(LayeredDisk source, Path image, Progress progress) throws ImageFailure {
-        Path tmp = writeTemp(source, image, progress);
-        publish(tmp, image);
-        return dataBytes(source);
+        ImageDestination destination = ImageDestination.of(image);
+        long instant;
+        try (ImageDestination.Capture c = destination.capture()) {
+            instant = c.number();
+        }
+        return save(source, destination, instant, DEFAULT_MODE, progress).dataBytes();
+    }
+
+    /**
+     * Saves {@code source}, the snapshot numbered {@code instant} on {@code destination}
+     * ({@link ImageDestination#capture}), once no other save writes the image, unless a save of a
+     * later instant was published there meanwhile (then nothing is written: {@link Saved#superseded}).
+     * A new image gets {@code mode} (the disk's); one that exists keeps its own. The temporary file
+     * has that mode from its first byte on.
+     */
+    public static Saved save(LayeredDisk source, ImageDestination destination, long instant, int mode, Progress progress)
+            throws ImageFailure {
+        Path image = destination.image();
+        hook.at(Stage.STARTING, null, image);
+        try (ImageDestination.Turn turn = destination.turn(instant, () -> hook.at(Stage.WAITING, null, image))) {
+            if (turn.superseded()) {
+                log.info("{} holds a later instant (save {}) than this save's ({}): left as it is", image, turn.held(), instant);
+                return new Saved(0, true);
+            }
+            Path tmp = writeTemp(source, image, mode, progress);
+            publish(tmp, image);
+            turn.published();
+            return new Saved(dataBytes(source), false);
+        }
+    }
+
+    /** {@link #writeTemp(LayeredDisk, Path, int, Progress)} for an image that exists or gets {@link #DEFAULT_MODE}. */
+    public static Path writeTemp(LayeredDisk source, Path image, Progress progress) throws ImageFailure {
+        return writeTemp(source, image, DEFAULT_MODE, progress);
     }
 
     /**
      * Writes {@code source} into a new temporary file beside {@code image} and fsyncs it; IMAGE is
-     * not touched. The caller {@link #publish}es or {@link #discard}s it.
+     * not touched. The caller {@link #publish}es or {@link #discard}s it. The file has the mode of
+     * IMAGE when it exists, else {@code mode}, from before its first byte: a reader the image
+     * keeps out never sees its data in the temporary file either.
      */
-    public static Path writeTemp(LayeredDisk source, Path image, Progress progress) throws ImageFailure {
+    public static Path writeTemp(LayeredDisk source, Path image, int mode, Progress progress) throws ImageFailure {
         image = image.toAbsolutePath().normalize();
         checkDestination(image);
         removeStaleTemps(image);
         Path tmp;
         try {
-            tmp = createNew(image);
+            tmp = createNew(image, finalMode(image, mode));
         } catch (IOException e) {
             throw new ImageFailure(ImageFailure.reason(e) + " creating a temporary file beside " + image + " ("
                     + image.getFileName() + " is unchanged)", e);
@@ -74,8 +147,12 @@ public final class ImageWriter {
         long total = dataBytes(source);
         long done = 0;
         long pos = 0;
-        ByteBuffer buffer = ByteBuffer.allocateDirect(PIECE);
+        ByteBuffer buffer = null;
         try (RandomAccessFile file = new RandomAccessFile(tmp.toFile(), "rw")) {
+            hook.at(Stage.CREATED, tmp, image);
+            // Inside the try: "Direct buffer memory" is an Error, and a save it stops is a failed
+            // save whose temporary file goes, not a "done" one.
+            buffer = ByteBuffer.allocateDirect(PIECE);
             FileChannel out = file.getChannel();
             int ss = source.sectorSize();
             progress.update(0, total);
@@ -87,7 +164,8 @@ public final class ImageWriter {
                     buffer.clear().limit(n);
                     source.read(buffer, at / ss);
                     long base = at;
-                    SparseRuns.forEach(buffer, n, (from, to) -> writeFully(out, buffer.slice(from, to - from), base + from));
+                    ByteBuffer b = buffer;
+                    SparseRuns.forEach(buffer, n, (from, to) -> writeFully(out, b.slice(from, to - from), base + from));
                     at += n;
                     done += n;
                     ImageTraffic.moved(n);
@@ -97,12 +175,15 @@ public final class ImageWriter {
             }
             file.setLength(source.sizeBytes()); // ftruncate: the tail is a hole, and so is any hole skipped above
             out.force(true);
-        } catch (IOException | DiskException | RuntimeException e) {
+        } catch (IOException | DiskException | RuntimeException | Error e) {
             discard(tmp);
             throw new ImageFailure(reasonWriting(e, tmp, image), e);
         } finally {
-            NativeMemory.release(buffer);
+            if (buffer != null) {
+                NativeMemory.release(buffer);
+            }
         }
+        hook.at(Stage.WRITTEN, tmp, image);
         return tmp;
     }
 
@@ -166,18 +247,32 @@ public final class ImageWriter {
         }
     }
 
+    /** The mode an image saved to {@code image} ends with: the old image's when there is one, else {@code mode}. */
+    static int finalMode(Path image, int mode) {
+        try {
+            if (Files.isRegularFile(image)) {
+                return modeOf(Files.getPosixFilePermissions(image));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            log.debug("cannot read the permissions of {}: {}", image, e.toString());
+        }
+        return mode & 0777;
+    }
+
     /**
-     * Creates a new temporary file beside {@code image}, with the permissions of the image it will
-     * replace when there is one. A name that exists already (left by a run that had this PID and
-     * could not be deleted) is skipped, never reused.
+     * Creates a new temporary file beside {@code image} with {@code mode} from its first byte:
+     * created with it (which the umask may narrow, never widen), then set exactly, before a byte
+     * of data is written. A name that exists already (left by a run that had this PID and could
+     * not be deleted) is skipped, never reused.
      */
-    private static Path createNew(Path image) throws IOException {
+    private static Path createNew(Path image, int mode) throws IOException {
+        Set<PosixFilePermission> perms = permissions(mode);
         Path tmp;
         while (true) {
             tmp = image.resolveSibling("." + image.getFileName() + TEMP_MARK + ProcessHandle.current().pid() + "-"
                     + SEQUENCE.incrementAndGet());
             try {
-                Files.createFile(tmp);
+                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(perms));
                 IN_PROGRESS.add(tmp);
                 break;
             } catch (FileAlreadyExistsException e) {
@@ -185,13 +280,32 @@ public final class ImageWriter {
             }
         }
         try {
-            if (Files.isRegularFile(image)) {
-                Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(image));
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            log.debug("cannot copy the permissions of {}: {}", image, e.toString());
+            // Without following a link: fchmod of the file itself, not of what a name points to.
+            Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setPermissions(perms);
+        } catch (IOException | RuntimeException e) {
+            discard(tmp);
+            throw e;
         }
         return tmp;
+    }
+
+    static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE: 0400 .. 0001
+        for (int i = 0; i < bits.length; i++) {
+            if ((mode & (0400 >> i)) != 0) {
+                perms.add(bits[i]);
+            }
+        }
+        return perms;
+    }
+
+    static int modeOf(Set<PosixFilePermission> perms) {
+        int mode = 0;
+        for (PosixFilePermission p : perms) {
+            mode |= 0400 >> p.ordinal();
+        }
+        return mode;
     }
 
     private static void writeFully(FileChannel out, ByteBuffer src, long position) throws IOException {
@@ -202,7 +316,7 @@ public final class ImageWriter {
     }
 
     private static String reasonWriting(Throwable e, Path tmp, Path image) {
-        String why = ImageFailure.reason(e);
+        String why = e instanceof Error ? e.getClass().getSimpleName() + ": " + ImageFailure.reason(e) : ImageFailure.reason(e);
         if (why.contains("No space left")) {
             why = "no space left on device";
         }
