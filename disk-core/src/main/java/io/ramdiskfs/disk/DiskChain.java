@@ -148,6 +148,14 @@ final class DiskChain {
         return sum;
     }
 
+    long zeroBytesWritten() {
+        long sum = 0;
+        for (LayerIo l : layers) {
+            sum += l.zeroBytesWritten();
+        }
+        return sum;
+    }
+
     // ------------------------------------------------------------------ I/O
 
     void read(Object base, long offset, long sector, int count) throws DiskException {

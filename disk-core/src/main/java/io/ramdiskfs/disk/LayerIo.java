@@ -110,6 +110,14 @@ public interface LayerIo extends LayerSource, AutoCloseable {
     /** Data memory this layer holds right now, in bytes. */
     long committedBytes();
 
+    /**
+     * Bytes written to this layer that were zeros and so were stored without memory (a RAM
+     * layer's zero state), since it was made; 0 for a layer that stores zeros like any data.
+     */
+    default long zeroBytesWritten() {
+        return 0;
+    }
+
     /** Releases what the layer holds. The layer must not be used afterwards. */
     @Override
     default void close() {}

@@ -190,6 +190,14 @@ public final class LayeredDisk implements AutoCloseable {
         return chain.committedBytes();
     }
 
+    /**
+     * Bytes of zeros written to the chain's layers that cost no memory ({@link LayerIo#zeroBytesWritten});
+     * it drops when a rollback discards the layer that counted them.
+     */
+    public long zeroBytesWritten() {
+        return chain.zeroBytesWritten();
+    }
+
     /** The byte-granular view of this disk. */
     public DiskBytes bytes() {
         return bytes;

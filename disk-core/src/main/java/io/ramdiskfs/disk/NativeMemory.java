@@ -61,6 +61,34 @@ public final class NativeMemory {
         }
     }
 
+    /**
+     * How many bytes at the start of {@code [offset, offset + bytes)} are zero, to the word: the
+     * offset of the first 8-byte word (or, in a tail shorter than a word, byte) that is not zero,
+     * or {@code bytes} when every byte is. Reads a word at a time, four words per test, and stops
+     * at the first that is not zero, so data that is not zero costs a load or two; allocates
+     * nothing. A writer copies from there on and writes the zeros found without reading them again.
+     */
+    public static long zeroPrefix(Object base, long offset, long bytes) {
+        long i = 0;
+        for (long blocks = bytes & ~31L; i < blocks; i += 32) {
+            long at = offset + i;
+            if ((U.getLong(base, at) | U.getLong(base, at + 8) | U.getLong(base, at + 16) | U.getLong(base, at + 24)) != 0) {
+                break;
+            }
+        }
+        for (long words = bytes & ~7L; i < words; i += 8) {
+            if (U.getLong(base, offset + i) != 0) {
+                return i;
+            }
+        }
+        for (; i < bytes; i++) {
+            if (U.getByte(base, offset + i) != 0) {
+                return i;
+            }
+        }
+        return bytes;
+    }
+
     public static void zero(Object base, long offset, long bytes) {
         U.setMemory(base, offset, bytes, (byte) 0);
     }

@@ -134,7 +134,7 @@ class MemoryBudgetTest {
         try (LayeredDisk disk = LayeredDisk.of(RamLayer.create(4L * CHUNK, SS, budget), false)) {
             write(disk, 0, PER_CHUNK, 1);
             for (int i = 0; i < 3; i++) {
-                assertFails(DiskError.NO_SPACE, () -> disk.bytes().write(CHUNK + 7, new byte[3], BYTES, 3));
+                assertFails(DiskError.NO_SPACE, () -> disk.bytes().write(CHUNK + 7, new byte[] {1, 2, 3}, BYTES, 3));
             }
             checkPattern(disk, 0, PER_CHUNK, 1);
             checkZeros(disk, PER_CHUNK, 3 * PER_CHUNK);

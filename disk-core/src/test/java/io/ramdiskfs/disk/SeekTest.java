@@ -44,13 +44,15 @@ class SeekTest {
     }
 
     @Test
-    void aPunchedRangeIsAHoleAndAWrittenZeroIsData() throws DiskException {
+    void aPunchedRangeIsAHoleAndSoAreWrittenZeros() throws DiskException {
         write(0, 2 * MIB);
         disk.bytes().unmap(MIB, 512 * 1024);
         assertEquals(MIB, disk.seekHole(0));
         assertEquals(MIB + 512 * 1024, disk.seekData(MIB));
         assertEquals(2 * MIB, disk.seekHole(MIB + 512 * 1024));
         disk.bytes().write(6L * MIB, new byte[512], BYTES, 512);
+        assertEquals(-1, disk.seekData(2 * MIB), "zeros written where nothing was take no memory: a hole");
+        disk.bytes().write(6L * MIB + 511, new byte[] {1}, BYTES, 1);
         assertEquals(6L * MIB, disk.seekData(2 * MIB));
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
  * @param name           the file name under the mount point
  * @param sizeBytes      the disk's size
  * @param committedBytes data memory its layers hold
+ * @param zeroBytes      bytes of writes that were zeros and took no memory (a RAM layer's zero state)
  * @param sectorSize     bytes per sector
  * @param readOnly       writes fail with EROFS
  * @param layers         the stack, top first, as {@code user.ramdiskfs.layers} shows it
@@ -17,13 +18,13 @@ import java.util.List;
  * @param writes         writes since the mount
  * @param discards       discards (punched holes, zeroed ranges) since the mount
  */
-public record DiskStatus(String name, long sizeBytes, long committedBytes, int sectorSize, boolean readOnly,
+public record DiskStatus(String name, long sizeBytes, long committedBytes, long zeroBytes, int sectorSize, boolean readOnly,
         String layers, List<String> snapshots, OpStats reads, OpStats writes, OpStats discards) {
     public DiskStatus {
         snapshots = snapshots == null ? null : List.copyOf(snapshots);
     }
 
     public DiskStatus withSnapshots(List<String> names) {
-        return new DiskStatus(name, sizeBytes, committedBytes, sectorSize, readOnly, layers, names, reads, writes, discards);
+        return new DiskStatus(name, sizeBytes, committedBytes, zeroBytes, sectorSize, readOnly, layers, names, reads, writes, discards);
     }
 }

@@ -113,6 +113,7 @@ public final class StatusJson {
         sb.append("{\"name\":").append(Json.quote(d.name()))
                 .append(",\"size_bytes\":").append(d.sizeBytes())
                 .append(",\"committed_bytes\":").append(d.committedBytes())
+                .append(",\"zero_bytes\":").append(d.zeroBytes())
                 .append(",\"sector_size\":").append(d.sectorSize())
                 .append(",\"read_only\":").append(d.readOnly())
                 .append(",\"layers\":").append(Json.quote(d.layers()));
@@ -186,7 +187,9 @@ public final class StatusJson {
             }
         }
         Map<String, Object> io = object(d.get("io"), "io");
-        return new DiskStatus(text(d, "name"), number(d, "size_bytes"), number(d, "committed_bytes"),
+        // zero_bytes is newer than the document's version 1: a daemon without it counted none.
+        long zeroBytes = d.get("zero_bytes") == null ? 0 : number(d, "zero_bytes");
+        return new DiskStatus(text(d, "name"), number(d, "size_bytes"), number(d, "committed_bytes"), zeroBytes,
                 (int) number(d, "sector_size"), Boolean.TRUE.equals(d.get("read_only")), text(d, "layers"), snapshots,
                 op(object(io.get("reads"), "reads")), op(object(io.get("writes"), "writes")),
                 op(object(io.get("discards"), "discards")));

@@ -16,8 +16,8 @@ class StatusJsonTest {
         c[3] = 7;
         c[c.length - 1] = 1;
         OpStats reads = new OpStats(8 * 4096, 1, 123_456, c);
-        DiskStatus a = new DiskStatus("disk0", 1L << 30, 65536, 512, false, "ram", null, reads, OpStats.none(), OpStats.none());
-        DiskStatus b = new DiskStatus("vm \"x\"\n", 8192, 0, 4096, true, "ram over file:/tmp/a b.raw", List.of("s1", "s2"),
+        DiskStatus a = new DiskStatus("disk0", 1L << 30, 65536, 3L << 20, 512, false, "ram", null, reads, OpStats.none(), OpStats.none());
+        DiskStatus b = new DiskStatus("vm \"x\"\n", 8192, 0, 0, 4096, true, "ram over file:/tmp/a b.raw", List.of("s1", "s2"),
                 OpStats.none(), OpStats.none(), new OpStats(1 << 20, 0, 99, c));
         return new MountStatus(4L << 30, 65536, 1_764_000_000_000L, 1_764_000_060_000L, List.of(a, b));
     }
@@ -37,6 +37,7 @@ class StatusJsonTest {
         assertEquals(1L, doc.get("version"));
         @SuppressWarnings("unchecked")
         Map<String, Object> disk = (Map<String, Object>) ((List<Object>) doc.get("disks")).get(0);
+        assertEquals(3L << 20, disk.get("zero_bytes"));
         assertEquals(1L << 30, disk.get("size_bytes"));
         assertTrue(!disk.containsKey("snapshots"), "no snapshots key where the mount has none");
         @SuppressWarnings("unchecked")

@@ -29,15 +29,15 @@ public final class StatusTable {
                 .append("\n\n");
         boolean snapshots = s.disks().stream().anyMatch(d -> d.snapshots() != null);
         List<String[]> rows = new ArrayList<>();
-        rows.add(snapshots ? new String[] {"DISK", "SIZE", "MEMORY", "MODE", "LAYERS", "SNAPSHOTS"}
-                : new String[] {"DISK", "SIZE", "MEMORY", "MODE", "LAYERS"});
+        rows.add(snapshots ? new String[] {"DISK", "SIZE", "MEMORY", "ZEROS", "MODE", "LAYERS", "SNAPSHOTS"}
+                : new String[] {"DISK", "SIZE", "MEMORY", "ZEROS", "MODE", "LAYERS"});
         for (DiskStatus d : s.disks()) {
             String mode = d.readOnly() ? "ro" : "rw";
             if (snapshots) {
                 String snaps = d.snapshots() == null || d.snapshots().isEmpty() ? "-" : String.join(" ", d.snapshots());
-                rows.add(new String[] {d.name(), bytes(d.sizeBytes()), bytes(d.committedBytes()), mode, d.layers(), snaps});
+                rows.add(new String[] {d.name(), bytes(d.sizeBytes()), bytes(d.committedBytes()), bytes(d.zeroBytes()), mode, d.layers(), snaps});
             } else {
-                rows.add(new String[] {d.name(), bytes(d.sizeBytes()), bytes(d.committedBytes()), mode, d.layers()});
+                rows.add(new String[] {d.name(), bytes(d.sizeBytes()), bytes(d.committedBytes()), bytes(d.zeroBytes()), mode, d.layers()});
             }
         }
         table(sb, rows);

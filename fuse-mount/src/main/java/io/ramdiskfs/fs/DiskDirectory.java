@@ -1260,7 +1260,7 @@ public final class DiskDirectory implements DiskNamespace {
             synchronized (this) {
                 snaps = snapshots.namesHolding(e.getKey());
             }
-            disks.add(new DiskStatus(e.getKey(), d.sizeBytes(), d.committedBytes(), d.sectorSize(), d.isReadOnly(),
+            disks.add(new DiskStatus(e.getKey(), d.sizeBytes(), d.committedBytes(), d.zeroBytesWritten(), d.sectorSize(), d.isReadOnly(),
                     describeLayers(d), snaps, io.reads().snapshot(), io.writes().snapshot(), io.discards().snapshot()));
         }
         return new MountStatus(budget.limit(), memoryUsed(), madeAtMillis, System.currentTimeMillis(), disks);

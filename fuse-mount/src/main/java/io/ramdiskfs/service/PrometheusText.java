@@ -31,6 +31,9 @@ public final class PrometheusText {
         perDisk(sb, s, "gauge", "ramdiskfs_disk_size_bytes", "Size of the disk.", d -> Long.toString(d.sizeBytes()));
         perDisk(sb, s, "gauge", "ramdiskfs_disk_committed_bytes", "Data memory the disk's layers hold (a passthrough disk: its tmpfs blocks).",
                 d -> Long.toString(d.committedBytes()));
+        perDisk(sb, s, "counter", "ramdiskfs_disk_zero_bytes_total",
+                "Bytes of writes that were zeros and took no memory (the RAM layer's zero state); a rollback drops the discarded layer's.",
+                d -> Long.toString(d.zeroBytes()));
         for (String op : OPS) {
             String what = op.equals("discard") ? "Discards (punched or zeroed ranges)" : capitalized(op) + "s";
             perDisk(sb, s, "counter", "ramdiskfs_disk_" + op + "_operations_total", what + " served since the mount.",

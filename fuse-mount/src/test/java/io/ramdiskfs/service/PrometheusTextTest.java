@@ -19,7 +19,7 @@ class PrometheusTextTest {
         c[LatencyHistogram.bounds().length] = 1; // one read above 10 s
         c[8] = 3; // three at (3.5, 4] µs
         OpStats reads = new OpStats(4 * 4096, 2, 10_000_012_000L, c);
-        DiskStatus d = new DiskStatus("a\"b", 1 << 20, 4096, 512, false, "ram", null, reads, OpStats.none(), OpStats.none());
+        DiskStatus d = new DiskStatus("a\"b", 1 << 20, 4096, 8192, 512, false, "ram", null, reads, OpStats.none(), OpStats.none());
         String t = PrometheusText.render(new MountStatus(1 << 30, 4096, 0, 0, List.of(d)));
         assertTrue(t.contains("ramdiskfs_memory_limit_bytes 1073741824\n"), t);
         assertTrue(t.contains("ramdiskfs_disk_read_operations_total{disk=\"a\\\"b\"} 4\n"), t);
@@ -31,6 +31,8 @@ class PrometheusTextTest {
         assertTrue(t.contains("ramdiskfs_disk_read_seconds_bucket{disk=\"a\\\"b\",le=\"+Inf\"} 4\n"), t);
         assertTrue(t.contains("ramdiskfs_disk_read_seconds_sum{disk=\"a\\\"b\"} 10.000012\n"), t);
         assertTrue(t.contains("ramdiskfs_disk_write_operations_total{disk=\"a\\\"b\"} 0\n"), t);
+        assertTrue(t.contains("# TYPE ramdiskfs_disk_zero_bytes_total counter\n"), t);
+        assertTrue(t.contains("ramdiskfs_disk_zero_bytes_total{disk=\"a\\\"b\"} 8192\n"), t);
         assertTrue(t.contains("ramdiskfs_disk_discard_seconds_count{disk=\"a\\\"b\"} 0\n"), t);
     }
 

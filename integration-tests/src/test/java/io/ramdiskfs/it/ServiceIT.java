@@ -284,6 +284,9 @@ class ServiceIT {
         assertTrue(body.contains("ramdiskfs_disk_write_seconds_bucket{disk=\"m\",le=\"+Inf\"} 16\n"), body);
         assertTrue(body.contains("ramdiskfs_disk_write_seconds_count{disk=\"m\"} 16\n"), body);
         assertTrue(body.contains("ramdiskfs_disk_size_bytes{disk=\"m\"} 8388608\n"), body);
+        // The 64 KiB written were zeros: counted, and no memory held for them.
+        assertTrue(body.contains("ramdiskfs_disk_zero_bytes_total{disk=\"m\"} 65536\n"), body);
+        assertTrue(body.contains("ramdiskfs_disk_committed_bytes{disk=\"m\"} 0\n"), body);
         assertTrue(body.contains("ramdiskfs_memory_limit_bytes 67108864\n"), body);
         assertTrue(body.contains("ramdiskfs_disk_read_seconds_bucket{disk=\"m\",le=\"0.000005\"} "), body);
     }

@@ -12,8 +12,9 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Fills a disk from a raw image (a file or a block device): only the image's data extents are
- * read (its SEEK_DATA / SEEK_HOLE, through {@link ImageHoles}), and blocks of zeros are not stored,
- * so holes stay holes and cost no memory. Afterwards the disk is independent of the image.
+ * read (its SEEK_DATA / SEEK_HOLE, through {@link ImageHoles}), and zeros inside them are not stored
+ * (the RAM layer's write finds them as it copies: whole chunks of zeros take its zero state), so
+ * holes and zeros cost no memory. Afterwards the disk is independent of the image.
  *
  * <p><b>Crash guarantee.</b> The image is only read: {@code kill -9} at any moment leaves it as it was.
  */
@@ -56,9 +57,8 @@ public final class ImageLoader {
                                         + " of " + size + ": did it change while loading?", null);
                             }
                         }
-                        long base = at;
-                        SparseRuns.forEach(buffer, n, (from, to) -> target.write(null, address + from,
-                                (base + from) / ss, (to - from) / ss, false));
+                        // Zeros inside a data extent cost nothing: the RAM layer finds them as it copies.
+                        target.write(null, address, at / ss, n / ss, false);
                         at += n;
                         done += n;
                         ImageTraffic.moved(n);

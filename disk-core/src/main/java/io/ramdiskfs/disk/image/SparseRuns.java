@@ -4,8 +4,9 @@ import java.nio.ByteBuffer;
 
 /**
  * Finds the stretches of a buffer that are not all zeros, in blocks of {@link #BLOCK} bytes, so a
- * save or load skips zeros that a disk holds as data (a guest that wrote zeros, an image that
- * cannot say where its holes are). One vectorized comparison per block.
+ * save skips zeros that a disk holds as data (zeros written inside a chunk that holds other data,
+ * a disk written with {@code -Dramdiskfs.zeroCheck=false}). One vectorized comparison per block. A
+ * load needs none: the RAM layer's write finds zeros itself.
  */
 final class SparseRuns {
     static final int BLOCK = 64 * 1024;

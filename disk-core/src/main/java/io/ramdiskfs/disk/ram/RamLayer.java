@@ -22,6 +22,13 @@ import java.util.concurrent.locks.StampedLock;
  * memory exactly while one of its sectors has data, so an idle disk costs nothing and unmapping
  * returns memory chunk by chunk.
  *
+ * <p><b>Zeros.</b> A write looks at its data as it copies it in ({@link NativeMemory#zeroPrefix}:
+ * the zeros at its start, stopping at the first word that is not zero). A piece of a chunk that is
+ * all zero, in a chunk that holds no other data, takes the zero state instead: no memory, no copy,
+ * and a chunk that held data gives its memory back as an unmap does. Zeros in a chunk that holds
+ * other data stay data (the memory is needed anyway; docs/performance.md measures what a finer
+ * split would save). Zeros are never refused for lack of memory.
+ *
  * <p><b>Size.</b> Shrinking drops everything past the new end and lowers the zero-after point:
  * absent sectors at or past it read as zeros and never fall through, so a shrink followed by a
  * grow reads zeros rather than older data from below (upstream's {@code zero_after}).
@@ -30,12 +37,17 @@ import java.util.concurrent.locks.StampedLock;
  * readers and writers of different chunks do not wait for each other; a copy holds only its own
  * chunk's stripe. A resize or close holds every stripe. Memory is reserved from the
  * {@link MemoryBudget} for a whole write before any of it is written, so a refused write changes
- * nothing.
+ * nothing; a write the budget cannot hold is looked at again without its pieces of zeros.
  */
 public final class RamLayer implements LayerIo {
     /** Bytes per chunk: large enough for little bookkeeping, small enough to keep random writes thin. */
     public static final int CHUNK_BYTES = 64 * 1024;
     static final int STRIPES = 64;
+    /**
+     * Whether writes look for zeros ({@link #writePiece}); {@code -Dramdiskfs.zeroCheck=false}
+     * stores zeros as data, as before, for the A/B benchmark (bench/zeros.sh).
+     */
+    static final boolean ZERO_CHECK = Boolean.parseBoolean(System.getProperty("ramdiskfs.zeroCheck", "true"));
 
     private final int sectorSize;
     private final int sectorShift;
@@ -46,6 +58,8 @@ public final class RamLayer implements LayerIo {
     private final ChunkAllocator allocator;
     private final StampedLock[] stripes = new StampedLock[STRIPES];
     private final AtomicLong committed = new AtomicLong();
+    /** Bytes of writes that were zeros stored as the zero state, without memory. */
+    private final AtomicLong zeroBytes = new AtomicLong();
     private final ChunkTable table;
 
     private volatile long sectorCount;
@@ -148,6 +162,11 @@ public final class RamLayer implements LayerIo {
     }
 
     @Override
+    public long zeroBytesWritten() {
+        return zeroBytes.get();
+    }
+
+    @Override
     public boolean supportsWriteNoOverwrite() {
         return true;
     }
@@ -244,37 +263,16 @@ public final class RamLayer implements LayerIo {
             gatherAbsent(from, to, vector, below);
             return;
         }
-        if (chunk == Chunk.ALL_ZERO) {
-            vector.zeros(to - from);
-            return;
-        }
-        if (chunk.dataSectors == sectorsPerChunk) {
-            vector.data(chunk.address + (from - chunkStart), to - from);
-            return;
-        }
         int i1 = (int) ((to - chunkStart + sectorSize - 1) >>> sectorShift);
         long at = from;
         for (int i = (int) ((from - chunkStart) >>> sectorShift); i < i1; ) {
-            // Each sector is data, zero (present without data) or absent; a run is one kind.
-            int j;
-            int kind;
-            if (Bits.get(chunk.data, i)) {
-                kind = 0;
-                j = Bits.next(chunk.data, i, i1, false);
-            } else if (Bits.get(chunk.present, i)) {
-                kind = 1;
-                j = Math.min(Bits.next(chunk.present, i, i1, false), Bits.next(chunk.data, i, i1, true));
-            } else {
-                kind = 2;
-                j = Bits.next(chunk.present, i, i1, true);
-            }
+            int state = chunk.state(i);
+            int j = chunk.runEnd(state, i, i1);
             long runEnd = Math.min(to, chunkStart + ((long) j << sectorShift));
-            if (kind == 0) {
-                vector.data(chunk.address + (at - chunkStart), runEnd - at);
-            } else if (kind == 1) {
-                vector.zeros(runEnd - at);
-            } else {
-                gatherAbsent(at, runEnd, vector, below);
+            switch (state) {
+                case SectorRun.DATA -> vector.data(chunk.address + (at - chunkStart), runEnd - at);
+                case SectorRun.ZERO -> vector.zeros(runEnd - at);
+                default -> gatherAbsent(at, runEnd, vector, below);
             }
             at = runEnd;
             i = j;
@@ -346,22 +344,12 @@ public final class RamLayer implements LayerIo {
         }
         long chunkStart = c << chunkShift;
         long chunkEnd = Math.min(end, chunkStart + sectorsPerChunk);
-        if (chunk == Chunk.ALL_ZERO) {
-            return out.set(SectorRun.ZERO, chunkEnd);
-        }
-        if (chunk.dataSectors == sectorsPerChunk) {
-            return out.set(SectorRun.DATA, chunkEnd);
-        }
         int i = (int) (s - chunkStart);
-        int i1 = (int) (chunkEnd - chunkStart);
-        if (Bits.get(chunk.data, i)) {
-            return out.set(SectorRun.DATA, chunkStart + Bits.next(chunk.data, i, i1, false));
+        int state = chunk.state(i);
+        long e = chunkStart + chunk.runEnd(state, i, (int) (chunkEnd - chunkStart));
+        if (state != SectorRun.ABSENT) {
+            return out.set(state, e);
         }
-        if (Bits.get(chunk.present, i)) {
-            int j = Math.min(Bits.next(chunk.present, i, i1, false), Bits.next(chunk.data, i, i1, true));
-            return out.set(SectorRun.ZERO, chunkStart + j);
-        }
-        long e = chunkStart + Bits.next(chunk.present, i, i1, true);
         if (s >= za) {
             return out.set(SectorRun.ZERO, e);
         }
@@ -386,30 +374,20 @@ public final class RamLayer implements LayerIo {
             readAbsent(s, e, base, dst, marker);
             return;
         }
-        if (chunk.dataSectors == sectorsPerChunk) {
-            NativeMemory.copy(null, chunk.address + ((long) i0 << sectorShift), base, dst, (long) (i1 - i0) << sectorShift);
-            mark(marker, s, e);
-            return;
-        }
-        int i = i0;
-        while (i < i1) {
+        for (int i = i0; i < i1; ) {
             long runDst = dst + ((long) (i - i0) << sectorShift);
-            int j;
-            if (chunk == Chunk.ALL_ZERO) {
-                j = i1;
-                NativeMemory.zero(base, runDst, (long) (j - i) << sectorShift);
-                mark(marker, chunkStart + i, chunkStart + j);
-            } else if (Bits.get(chunk.data, i)) {
-                j = Bits.next(chunk.data, i, i1, false);
-                NativeMemory.copy(null, chunk.address + ((long) i << sectorShift), base, runDst, (long) (j - i) << sectorShift);
-                mark(marker, chunkStart + i, chunkStart + j);
-            } else if (Bits.get(chunk.present, i)) {
-                j = Math.min(Bits.next(chunk.present, i, i1, false), Bits.next(chunk.data, i, i1, true));
-                NativeMemory.zero(base, runDst, (long) (j - i) << sectorShift);
-                mark(marker, chunkStart + i, chunkStart + j);
-            } else {
-                j = Bits.next(chunk.present, i, i1, true);
-                readAbsent(chunkStart + i, chunkStart + j, base, runDst, marker);
+            int state = chunk.state(i);
+            int j = chunk.runEnd(state, i, i1);
+            switch (state) {
+                case SectorRun.DATA -> {
+                    NativeMemory.copy(null, chunk.address + ((long) i << sectorShift), base, runDst, (long) (j - i) << sectorShift);
+                    mark(marker, chunkStart + i, chunkStart + j);
+                }
+                case SectorRun.ZERO -> {
+                    NativeMemory.zero(base, runDst, (long) (j - i) << sectorShift);
+                    mark(marker, chunkStart + i, chunkStart + j);
+                }
+                default -> readAbsent(chunkStart + i, chunkStart + j, base, runDst, marker);
             }
             i = j;
         }
@@ -448,7 +426,7 @@ public final class RamLayer implements LayerIo {
             return;
         }
         long end = sector + count;
-        long credit = reserveFor(sector, end);
+        long credit = reserveFor(base, offset, sector, end);
         try {
             long s = sector;
             while (s < end) {
@@ -481,7 +459,7 @@ public final class RamLayer implements LayerIo {
      * budget cannot hold fails before it changes anything. Read without locks: a concurrent change
      * only makes the estimate a little off, and {@link #allocate} covers any shortfall.
      */
-    private long reserveFor(long sector, long end) throws DiskException {
+    private long reserveFor(Object base, long offset, long sector, long end) throws DiskException {
         long need = 0;
         for (long c = sector >>> chunkShift, last = (end - 1) >>> chunkShift; c <= last; c++) {
             Chunk chunk = table.get(c);
@@ -492,10 +470,27 @@ public final class RamLayer implements LayerIo {
         if (need > 0 && !TableHeap.hasRoom()) {
             throw tablesFull(sector, end);
         }
-        if (need > 0 && !budget.tryReserve(need)) {
-            throw noSpace(sector, end, need);
+        if (need == 0 || budget.tryReserve(need)) {
+            return need;
         }
-        return need;
+        if (ZERO_CHECK) {
+            // Zeros need no memory and are never refused: count only the pieces that are not all
+            // zero. This reads those pieces once more, but only on the way to ENOSPC.
+            need = 0;
+            for (long c = sector >>> chunkShift, last = (end - 1) >>> chunkShift; c <= last; c++) {
+                Chunk chunk = table.get(c);
+                long s = Math.max(sector, c << chunkShift);
+                long bytes = (Math.min(end, (c + 1) << chunkShift) - s) << sectorShift;
+                if ((chunk == null || chunk.address == 0)
+                        && NativeMemory.zeroPrefix(base, offset + ((s - sector) << sectorShift), bytes) != bytes) {
+                    need += chunkBytes;
+                }
+            }
+            if (need == 0 || budget.tryReserve(need)) {
+                return need;
+            }
+        }
+        throw noSpace(sector, end, need);
     }
 
     /** The chunk tables are at their heap ceiling: a request that may need new nodes is refused. */
@@ -518,11 +513,19 @@ public final class RamLayer implements LayerIo {
         int i1 = (int) (e - chunkStart);
         Chunk chunk = table.get(c);
         if (overwrite) {
+            long bytes = (long) (i1 - i0) << sectorShift;
+            long zeros = zeroPrefix(base, src, bytes);
+            if (zeros == bytes && holdsNoDataBut(chunk, i0, i1)) {
+                // Zeros, and the chunk holds no other data: the zero state, as an unmap leaves it.
+                dropSectors(c, chunk, i0, i1, i1);
+                zeroBytes.addAndGet(bytes);
+                return credit;
+            }
             if (chunk == null || chunk == Chunk.ALL_ZERO || chunk.address == 0) {
                 chunk = materialize(c, chunk);
                 credit = allocate(chunk, credit, s, e);
             }
-            NativeMemory.copy(base, src, null, chunk.address + ((long) i0 << sectorShift), (long) (i1 - i0) << sectorShift);
+            fill(chunk, i0, base, src, bytes, zeros);
             setData(chunk, i0, i1);
             return credit;
         }
@@ -532,16 +535,52 @@ public final class RamLayer implements LayerIo {
         int i = chunk == null ? i0 : Bits.next(chunk.present, i0, i1, false);
         while (i < i1) {
             int j = chunk == null ? i1 : Bits.next(chunk.present, i, i1, true);
-            if (chunk == null || chunk.address == 0) {
-                chunk = materialize(c, chunk);
-                credit = allocate(chunk, credit, s, e);
+            long from = src + ((long) (i - i0) << sectorShift);
+            long bytes = (long) (j - i) << sectorShift;
+            long zeros = zeroPrefix(base, from, bytes);
+            boolean memory = chunk != null && chunk.address != 0;
+            chunk = materialize(c, chunk);
+            if (zeros == bytes && !memory) {
+                Bits.setRange(chunk.present, i, j);
+                zeroBytes.addAndGet(bytes);
+            } else {
+                if (!memory) {
+                    credit = allocate(chunk, credit, s, e);
+                }
+                fill(chunk, i, base, from, bytes, zeros);
+                setData(chunk, i, j);
             }
-            NativeMemory.copy(base, src + ((long) (i - i0) << sectorShift), null, chunk.address + ((long) i << sectorShift),
-                    (long) (j - i) << sectorShift);
-            setData(chunk, i, j);
             i = Bits.next(chunk.present, j, i1, false);
         }
+        if (chunk != null && chunk.dataSectors == 0) {
+            settle(c, chunk);
+        }
         return credit;
+    }
+
+    /**
+     * The zero bytes at the start of a request's piece, found while the piece is read for the
+     * copy ({@link NativeMemory#zeroPrefix}); 0 with {@code -Dramdiskfs.zeroCheck=false}.
+     */
+    private static long zeroPrefix(Object base, long src, long bytes) {
+        return ZERO_CHECK ? NativeMemory.zeroPrefix(base, src, bytes) : 0;
+    }
+
+    /** True when every data sector of {@code chunk} lies in {@code [i0, i1)}. */
+    private static boolean holdsNoDataBut(Chunk chunk, int i0, int i1) {
+        return chunk == null || chunk.address == 0 || chunk.dataSectors == Bits.count(chunk.data, i0, i1);
+    }
+
+    /**
+     * Copies {@code bytes} from {@code (base, src)} into the chunk from sector {@code i}; the
+     * first {@code zeros} of them, known to be zero, are written without being read again.
+     */
+    private void fill(Chunk chunk, int i, Object base, long src, long bytes, long zeros) {
+        long dst = chunk.address + ((long) i << sectorShift);
+        if (zeros > 0) {
+            NativeMemory.zero(null, dst, zeros);
+        }
+        NativeMemory.copy(base, src + zeros, null, dst + zeros, bytes - zeros);
     }
 
     private void setData(Chunk chunk, int from, int to) {
@@ -634,22 +673,28 @@ public final class RamLayer implements LayerIo {
         int i1 = (int) (e - chunkStart);
         // [i0, keep) must read zero over lower data; [keep, i1) can simply be dropped.
         int keep = (int) Math.max(i0, Math.min(i1, zeroBelowFrom - chunkStart));
-        Chunk chunk = table.get(c);
+        dropSectors(c, table.get(c), i0, keep, i1);
+    }
+
+    /**
+     * Sectors {@code [i0, keep)} of chunk {@code c} become zero and {@code [keep, i1)} absent,
+     * whatever they held: the one way sectors are taken away (unmap, drop, shrink, close, a write
+     * of zeros). A chunk left without data gives its memory back; a whole chunk becomes the shared
+     * {@link Chunk#ALL_ZERO} or nothing. Call with the chunk's stripe held.
+     */
+    private void dropSectors(long c, Chunk chunk, int i0, int keep, int i1) {
         if (chunk == null && keep == i0) {
             return;
         }
         if (i0 == 0 && i1 == sectorsPerChunk && (keep == i0 || keep == i1)) {
-            if (chunk != null && chunk != Chunk.ALL_ZERO) {
+            if (chunk != null) {
                 freeMemory(chunk);
             }
             table.set(c, keep == i1 ? Chunk.ALL_ZERO : null);
             return;
         }
         chunk = materialize(c, chunk);
-        chunk.dataSectors -= Bits.count(chunk.data, i0, i1);
-        Bits.clearRange(chunk.data, i0, i1);
-        Bits.setRange(chunk.present, i0, keep);
-        Bits.clearRange(chunk.present, keep, i1);
+        chunk.drop(i0, keep, i1);
         settle(c, chunk);
     }
 
@@ -767,6 +812,7 @@ public final class RamLayer implements LayerIo {
             }
             // Sectors neither holds read zero at or past lower's zero-after, not what lies below it.
             zeroAfter = Math.min(zeroAfter, lower.zeroAfter);
+            zeroBytes.addAndGet(lower.zeroBytes.getAndSet(0));
             return true;
         } finally {
             lower.unlockAll(theirs);
@@ -851,23 +897,8 @@ public final class RamLayer implements LayerIo {
                 s = Math.min(to, table.absentEnd(c) << chunkShift);
                 continue;
             }
-            Chunk chunk = table.get(c);
-            if (chunk != null) {
-                if (s == chunkStart && e - s == sectorsPerChunk) {
-                    if (chunk != Chunk.ALL_ZERO) {
-                        freeMemory(chunk);
-                    }
-                    table.set(c, null);
-                } else {
-                    chunk = materialize(c, chunk);
-                    int i0 = (int) (s - chunkStart);
-                    int i1 = (int) (e - chunkStart);
-                    chunk.dataSectors -= Bits.count(chunk.data, i0, i1);
-                    Bits.clearRange(chunk.data, i0, i1);
-                    Bits.clearRange(chunk.present, i0, i1);
-                    settle(c, chunk);
-                }
-            }
+            int i0 = (int) (s - chunkStart);
+            dropSectors(c, table.get(c), i0, i0, (int) (e - chunkStart));
             s = e;
         }
     }
@@ -879,13 +910,12 @@ public final class RamLayer implements LayerIo {
             return true;
         }
         for (int i = 0; i < n; ) {
-            boolean absentHere = to == null || !Bits.get(to.present, i);
-            boolean presentThere = from == Chunk.ALL_ZERO || Bits.get(from.present, i);
-            if (!absentHere || !presentThere) {
+            int there = from.state(i);
+            if ((to != null && to.state(i) != SectorRun.ABSENT) || there == SectorRun.ABSENT) {
                 i++;
                 continue;
             }
-            boolean data = from != Chunk.ALL_ZERO && Bits.get(from.data, i);
+            boolean data = there == SectorRun.DATA;
             to = materialize(c, to);
             if (data) {
                 if (to.address == 0) {
@@ -944,14 +974,7 @@ public final class RamLayer implements LayerIo {
         long c = from >>> chunkShift;
         int partial = (int) (from & (sectorsPerChunk - 1));
         if (partial != 0) {
-            Chunk chunk = table.get(c);
-            if (chunk != null) {
-                chunk = materialize(c, chunk);
-                chunk.dataSectors -= Bits.count(chunk.data, partial, sectorsPerChunk);
-                Bits.clearRange(chunk.data, partial, sectorsPerChunk);
-                Bits.clearRange(chunk.present, partial, sectorsPerChunk);
-                settle(c, chunk);
-            }
+            dropSectors(c, table.get(c), partial, partial, sectorsPerChunk);
             c++;
         }
         long lastChunk = chunksFor(to);
@@ -960,13 +983,7 @@ public final class RamLayer implements LayerIo {
                 c = table.absentEnd(c);
                 continue;
             }
-            Chunk chunk = table.get(c);
-            if (chunk != null) {
-                if (chunk != Chunk.ALL_ZERO) {
-                    freeMemory(chunk);
-                }
-                table.set(c, null);
-            }
+            dropSectors(c, table.get(c), 0, 0, sectorsPerChunk);
             c++;
         }
     }
