@@ -105,5 +105,6 @@ public final class OrdinaryUser implements AutoCloseable {
     @Override
     public void close() {
         Cmd.run("userdel", "--remove", name).assertOk();
+        Cmd.run("rm", "-rf", "/tmp/hsperfdata_" + name); // the user's JVMs left their perf data there
     }
 }
