@@ -4,6 +4,7 @@ import io.ramdiskfs.disk.LayeredDisk;
 import io.ramdiskfs.disk.MemoryBudget;
 import io.ramdiskfs.disk.ram.ChunkAllocator;
 import io.ramdiskfs.disk.ram.RamLayer;
+import io.ramdiskfs.fs.DaemonUser;
 import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.disks.FsException;
 import io.ramdiskfs.disk.DiskException;
@@ -67,6 +68,11 @@ public final class RamDiskFs implements AutoCloseable {
      */
     public static RamDiskFs mount(MountOptions options) throws MountException {
         Path mp = options.mountPoint().toAbsolutePath().normalize();
+        DaemonUser user = DaemonUser.ofThisProcess();
+        FuseDevice.check(FuseDevice.PATH, user);
+        if (options.allowOther()) {
+            FuseConf.read(FuseConf.PATH).checkAllowOther(user);
+        }
         prepareMountPoint(mp);
         long limit = budgetUnderTheCgroup(options.memoryLimit());
         MemoryBudget budget = new MemoryBudget(limit);
@@ -77,14 +83,12 @@ public final class RamDiskFs implements AutoCloseable {
                 options.passthrough() && pool != null
                         ? () -> LayeredDisk.of(pool.newDisk(0, sectorSize, false), false)
                         : () -> LayeredDisk.of(RamLayer.create(0, sectorSize, budget, allocator), false),
-                budget, options.readOnly(), DiskDirectory::wallClockNanos);
-        int uid = ownerOfThisProcess("uid");
-        int gid = ownerOfThisProcess("gid");
+                budget, options.readOnly(), DiskDirectory::wallClockNanos, user);
         dir.images().holes(ImageDisks.holesFinder());
         Persistence persistence = new Persistence(dir);
         for (DiskDefinition d : options.disks()) {
             try {
-                var file = dir.add(d.name(), build(d, options, budget, allocator, pool), uid, gid);
+                var file = dir.add(d.name(), build(d, options, budget, allocator, pool), user.uid(), user.gid());
                 if (d.role() == DiskDefinition.Role.PERSIST) {
                     persistence.register(file, d);
                 }
@@ -245,14 +249,6 @@ public final class RamDiskFs implements AutoCloseable {
         return o;
     }
 
-    private static int ownerOfThisProcess(String what) {
-        try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:" + what);
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-    }
-
     /**
      * Refuses a missing mount point, a file, or a live mount; clears a dead ramdiskfs mount
      * ("Transport endpoint is not connected") left by a killed run.
@@ -346,7 +342,7 @@ public final class RamDiskFs implements AutoCloseable {
      * snapshot. No data is copied.
      */
     public void cloneDisk(String src, String dst) throws FsException, DiskException {
-        directory.cloneTo("/" + src, dst, ownerOfThisProcess("uid"), ownerOfThisProcess("gid"));
+        directory.cloneTo("/" + src, dst, directory.owner().uid(), directory.owner().gid());
     }
 
     // ------------------------------------------------------------------ save, commit (SPEC section 7)

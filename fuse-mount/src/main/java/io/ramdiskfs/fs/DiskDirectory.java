@@ -88,6 +88,8 @@ public final class DiskDirectory implements DiskNamespace {
     private final MemoryBudget budget;
     private final boolean readOnly;
     private final LongSupplier clock;
+    /** Owns the root, {@code .snap} and its snapshots. */
+    private final DaemonUser owner;
     private long nextInode = 3;
     private static final long SNAPSHOTS_INODE = 2;
     private final long madeAtMillis = System.currentTimeMillis();
@@ -99,10 +101,21 @@ public final class DiskDirectory implements DiskNamespace {
      * @param clock    the time in nanoseconds since the epoch
      */
     public DiskDirectory(DiskFactory factory, MemoryBudget budget, boolean readOnly, LongSupplier clock) {
+        this(factory, budget, readOnly, clock, DaemonUser.ofThisProcess());
+    }
+
+    /** @param owner owns the root, {@code .snap} and its snapshots: the user the daemon runs as */
+    public DiskDirectory(DiskFactory factory, MemoryBudget budget, boolean readOnly, LongSupplier clock, DaemonUser owner) {
         this.factory = factory;
         this.budget = budget;
         this.readOnly = readOnly;
         this.clock = clock;
+        this.owner = owner;
+    }
+
+    /** The owner of the root, {@code .snap} and every snapshot directory. */
+    public DaemonUser owner() {
+        return owner;
     }
 
     /**
@@ -1029,13 +1042,12 @@ public final class DiskDirectory implements DiskNamespace {
      * A clone by attribute creates a disk in the root, but the kernel sees only a setxattr on the
      * source (for which it checks write permission on the source, under {@code default_permissions})
      * and never the create. So the check it makes before {@code create} or {@code cp} is made
-     * here: write permission on the root, as {@link #directory} reports it (owner and group 0).
+     * here: write permission on the root, as {@link #directory} reports it (owned by {@link #owner}).
      * Without it, the owner of one disk on an {@code allow_other} mount could add disks.
      */
     private void checkMayCreateDisk(int uid, int gid, String name) throws FsException {
         int mode = 0755; // a read-only mount's 0555 refuses everyone: cloneTo says EROFS
-        boolean may = readOnly || uid == 0 || (gid == 0 ? (mode & 0020) != 0 : (mode & 0002) != 0);
-        if (!may) {
+        if (!readOnly && !owner.grantsWrite(uid, gid, mode)) {
             throw new FsException(Errno.EACCES, "user " + uid + " may not create disk " + name + " in the mount root");
         }
     }
@@ -1051,26 +1063,15 @@ public final class DiskDirectory implements DiskNamespace {
         return snapshots.names();
     }
 
-    /** The user this process runs as: saves and commits write files with its rights. */
-    private static final int DAEMON_UID = daemonUid();
-
-    private static int daemonUid() {
-        try {
-            return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
-        } catch (java.io.IOException | RuntimeException e) {
-            return 0;
-        }
-    }
-
     /**
      * A save or commit writes a file where the caller says (or beside a base), with the rights of
      * the user who runs ramdiskfs, often root: on an {@code --allow-other} mount any other user
      * could otherwise have root overwrite any file. Only that user and root may.
      */
-    private static void checkMayWriteImages(int uid, String what) throws FsException {
-        if (uid != 0 && uid != DAEMON_UID) {
+    private void checkMayWriteImages(int uid, String what) throws FsException {
+        if (!owner.mayWriteImagesFor(uid)) {
             throw new FsException(Errno.EACCES, "user " + uid + " may not " + what + ": it writes files with the rights of"
-                    + " the user who runs ramdiskfs (" + DAEMON_UID + "); only that user and root may");
+                    + " the user who runs ramdiskfs (" + owner.uid() + "); only that user and root may");
         }
     }
 

@@ -130,8 +130,10 @@ final class JnrFuseAdapter extends FuseStubFS {
         }
     }
 
-    private static void fillDirectory(FileStat stat, DiskDirectory.DirectoryInfo d) {
+    private void fillDirectory(FileStat stat, DiskDirectory.DirectoryInfo d) {
         stat.st_mode.set(FileStat.S_IFDIR | d.mode());
+        stat.st_uid.set(dir.owner().uid());
+        stat.st_gid.set(dir.owner().gid());
         stat.st_nlink.set(2);
         stat.st_ino.set(d.inode());
         setTime(stat.st_atim, d.timeNanos());
