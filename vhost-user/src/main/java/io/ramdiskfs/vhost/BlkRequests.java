@@ -25,6 +25,8 @@ public final class BlkRequests {
     private final boolean readOnly;
     private final byte[] id;
     private long faults;
+    /** Requests that ended in an exception nothing here expected: a bug, counted for the fuzz tests. */
+    long unexpected;
 
     /** @param readOnly whether this device refuses writes (a read-only disk or a peer allowed only to read) */
     public BlkRequests(ServedDisk served, boolean readOnly) {
@@ -54,6 +56,7 @@ public final class BlkRequests {
             try {
                 s = execute(chain);
             } catch (RuntimeException e) {
+                unexpected++;
                 LOG.warn("vhost-user {}: request failed: {}", served.name(), e.toString());
                 s = BlkProtocol.S_IOERR;
             }

@@ -13,37 +13,73 @@ final class FakeGuest implements AutoCloseable {
     static final long GPA_BASE = 0x4000_0000L;
     static final long QVA_BASE = 0x7f00_0000_0000L;
     static final int DESC_AT = 0;
-    static final int INDIRECT_AREA = 64 * 1024;
-    static final int DATA_AREA = 128 * 1024;
+
+    /** Bytes of canary on each side of the guest memory: a device write outside it shows there. */
+    static final int CANARY = 4096;
+    static final byte CANARY_BYTE = (byte) 0xa5;
 
     final int size;
     final int memBytes;
+    final long raw;
     final long host;
     final int availAt;
     final int usedAt;
+    /** Where indirect tables go, and request buffers after them. */
+    final int indirectArea;
+    final int dataArea;
+    /** The first descriptor index handed out (a high one makes used-ring ids large numbers). */
+    final int firstDesc;
     private int nextDesc;
     private int nextIndirect;
     private int nextData;
     private int availIdx;
+    /** Whether buffers are kept apart by 16 bytes of 0xff. */
+    boolean gaps;
+    /** What headers carry in their reserved/ioprio word. */
+    int ioprio;
 
     /** A buffer of a request: guest address, length, whether the device writes it. */
     record Buf(long gpa, int len, boolean writable) {}
 
     FakeGuest(int queueSize, int memBytes) {
+        this(queueSize, memBytes, 0);
+    }
+
+    FakeGuest(int queueSize, int memBytes, int firstDesc) {
+        this.firstDesc = firstDesc;
         this.size = queueSize;
         this.memBytes = memBytes;
-        this.host = NativeMemory.allocate(memBytes);
+        this.raw = NativeMemory.allocate(memBytes + 2L * CANARY);
+        this.host = raw + CANARY;
+        for (int i = 0; i < CANARY; i++) {
+            NativeMemory.putByte(raw + i, CANARY_BYTE);
+            NativeMemory.putByte(host + memBytes + i, CANARY_BYTE);
+        }
         this.availAt = DESC_AT + 16 * queueSize;
         this.usedAt = (availAt + 6 + 2 * queueSize + 3) & ~3;
+        this.indirectArea = (usedAt + 6 + 8 * queueSize + 4095) & ~4095;
+        this.dataArea = indirectArea + 64 * 1024;
         reset();
     }
 
     /** Zeroes the memory and forgets every request: a fresh ring at index 0. */
     void reset() {
-        NativeMemory.zero(null, host, memBytes);
-        nextDesc = 0;
-        nextIndirect = INDIRECT_AREA;
-        nextData = DATA_AREA;
+        fill((byte) 0);
+    }
+
+    /**
+     * Fills the memory with {@code background} except the words a fresh ring needs at 0 (the avail
+     * and used rings' flags and index), and forgets every request.
+     */
+    void fill(byte background) {
+        for (int i = 0; i < memBytes; i++) {
+            NativeMemory.putByte(host + i, background);
+        }
+        NativeMemory.putInt(host + availAt, 0);
+        NativeMemory.putInt(host + usedAt, 0);
+        nextDesc = firstDesc;
+        nextIndirect = indirectArea;
+        nextData = dataArea;
         availIdx = 0;
     }
 
@@ -63,6 +99,13 @@ final class FakeGuest implements AutoCloseable {
     long alloc(int bytes, byte fill) {
         int at = nextData;
         nextData = (nextData + bytes + 15) & ~15;
+        if (gaps) {
+            // 16 bytes of 0xff after every buffer: no 8 bytes across two buffers read as a small number.
+            for (int i = 0; i < 16 && nextData + i < memBytes; i++) {
+                NativeMemory.putByte(host + nextData + i, (byte) 0xff);
+            }
+            nextData += 16;
+        }
         if (nextData > memBytes) {
             throw new IllegalStateException("the fake guest's memory is full");
         }
@@ -150,7 +193,7 @@ final class FakeGuest implements AutoCloseable {
     long header(int type, long sector) {
         long h = alloc(16);
         NativeMemory.putInt(hostOf(h), type);
-        NativeMemory.putInt(hostOf(h) + 4, 0);
+        NativeMemory.putInt(hostOf(h) + 4, ioprio);
         NativeMemory.putLong(hostOf(h) + 8, sector);
         return h;
     }
@@ -179,8 +222,21 @@ final class FakeGuest implements AutoCloseable {
         return NativeMemory.getByte(null, hostOf(gpa));
     }
 
+    /** The offset of the first canary byte that changed, or -1. */
+    long canaryDamage() {
+        for (int i = 0; i < CANARY; i++) {
+            if (NativeMemory.getByte(null, raw + i) != CANARY_BYTE) {
+                return i - CANARY;
+            }
+            if (NativeMemory.getByte(null, host + memBytes + i) != CANARY_BYTE) {
+                return memBytes + i;
+            }
+        }
+        return -1;
+    }
+
     @Override
     public void close() {
-        NativeMemory.free(host);
+        NativeMemory.free(raw);
     }
 }
