@@ -118,6 +118,18 @@ public final class NativeMemory {
         U.putInt(address, value);
     }
 
+    public static short getShort(long address) {
+        return U.getShort(address);
+    }
+
+    public static void putShort(long address, short value) {
+        U.putShort(address, value);
+    }
+
+    public static void putByte(long address, byte value) {
+        U.putByte(address, value);
+    }
+
     public static byte getByte(Object base, long offset) {
         return U.getByte(base, offset);
     }

@@ -1,0 +1,170 @@
+package io.ramdiskfs.vhost;
+
+import io.ramdiskfs.disks.DiskHold;
+import io.ramdiskfs.disks.FsException;
+import io.ramdiskfs.disks.ServedDisk;
+import io.ramdiskfs.vhost.os.Os;
+import io.ramdiskfs.vhost.os.PeerCredentials;
+import io.ramdiskfs.vhost.os.UnixConnection;
+import io.ramdiskfs.vhost.os.UnixListener;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One disk's vhost-user-blk socket: listens at {@code DIR/NAME.sock} and serves one front end at a
+ * time (a second is refused while one is connected; a VM restart reconnects). A writable guest
+ * holds the disk for writing while it is connected, so rollback and commit refuse with EBUSY.
+ */
+public final class VhostUserSocket implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VhostUserSocket.class);
+
+    private final ServedDisk disk;
+    private final UnixListener listener;
+    private final Thread acceptor;
+    private volatile Path path;
+    private volatile VhostUserSession session;
+    private volatile Thread sessionThread;
+
+    private VhostUserSocket(ServedDisk disk, Path path, UnixListener listener) {
+        this.disk = disk;
+        this.path = path;
+        this.listener = listener;
+        this.acceptor = new Thread(this::acceptLoop, "vhost-user accept " + disk.name());
+        acceptor.setDaemon(true);
+    }
+
+    /** Binds the socket for {@code disk} at {@code path} with the disk file's owner and mode, and starts listening. */
+    public static VhostUserSocket open(ServedDisk disk, Path path) throws IOException {
+        VhostUserSocket s = new VhostUserSocket(disk, path, UnixListener.bind(path));
+        s.applyAttributes();
+        s.acceptor.start();
+        return s;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Whether a front end is connected now. */
+    public boolean connected() {
+        Thread t = sessionThread;
+        return t != null && t.isAlive();
+    }
+
+    /** Follows a rename of the disk; a connected guest stays connected. */
+    public void moveTo(Path newPath) throws IOException {
+        Files.move(path, newPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        path = newPath;
+    }
+
+    /** Gives the socket the disk file's owner and (connect-granting) mode. */
+    public void applyAttributes() {
+        String p = path.toString();
+        if (Os.libc().chown(p, disk.uid(), disk.gid()) != 0) {
+            LOG.debug("vhost-user {}: chown of {} failed: errno {}", disk.name(), p, Os.errno());
+        }
+        Os.libc().chmod(p, PeerAccess.socketMode(disk.mode()));
+    }
+
+    private void acceptLoop() {
+        while (true) {
+            int fd;
+            try {
+                fd = listener.accept();
+            } catch (IOException e) {
+                LOG.error("vhost-user {}: accept failed, the socket stops: {}", disk.name(), e.getMessage());
+                return;
+            }
+            if (fd < 0) {
+                return;
+            }
+            try {
+                admit(fd);
+            } catch (RuntimeException e) {
+                LOG.error("vhost-user {}: connection refused", disk.name(), e);
+                Os.closeQuietly(fd);
+            }
+        }
+    }
+
+    private void admit(int fd) {
+        if (connected()) {
+            LOG.warn("vhost-user {}: a second front end was refused: one VM per disk at a time", disk.name());
+            Os.closeQuietly(fd);
+            return;
+        }
+        PeerAccess access;
+        try {
+            PeerCredentials peer = UnixListener.peerOf(fd);
+            access = PeerAccess.of(peer, disk);
+            LOG.info("vhost-user {}: front end pid {} uid {} connected, {}", disk.name(), peer.pid(), peer.uid(), access);
+        } catch (IOException e) {
+            access = PeerAccess.NONE;
+        }
+        if (access == PeerAccess.NONE) {
+            Os.closeQuietly(fd);
+            return;
+        }
+        boolean writable = access == PeerAccess.READ_WRITE;
+        DiskHold hold;
+        try {
+            hold = disk.hold("vhost-user connection on " + path.getFileName(), writable);
+        } catch (FsException e) {
+            LOG.warn("vhost-user {}: connection refused: {}", disk.name(), e.getMessage());
+            Os.closeQuietly(fd);
+            return;
+        }
+        VhostUserSession s = new VhostUserSession(new UnixConnection(fd), disk, !writable);
+        Thread t = new Thread(() -> {
+            try {
+                s.run();
+            } finally {
+                hold.close();
+            }
+        }, "vhost-user " + disk.name());
+        t.setDaemon(true);
+        session = s;
+        sessionThread = t;
+        t.start();
+    }
+
+    /** Stops listening, disconnects the front end, waits for both, and removes the socket file. */
+    @Override
+    public void close() {
+        listener.close();
+        join(acceptor);
+        listener.release();
+        VhostUserSession s = session;
+        if (s != null) {
+            s.drop();
+        }
+        Thread t = sessionThread;
+        if (t != null) {
+            join(t);
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.warn("vhost-user {}: {} not removed: {}", disk.name(), path, e.getMessage());
+        }
+    }
+
+    private static void join(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
