@@ -16,7 +16,7 @@ class StatusWithinTest {
         for (int i = 0; i < snapshots; i++) {
             names.add(String.format("%04d-", i) + "n".repeat(nameLength));
         }
-        return new DiskStatus(name, 1L << 30, 0, 512, false, "ram", names, OpStats.none(), OpStats.none(), OpStats.none());
+        return new DiskStatus(name, 1L << 30, 0, 0, 512, false, "ram", names, OpStats.none(), OpStats.none(), OpStats.none());
     }
 
     static MountStatus mount(List<DiskStatus> disks) {
