@@ -35,7 +35,7 @@ public final class MountTable {
         } catch (IOException e) {
             return Optional.empty();
         }
-        String want = mountPoint.toAbsolutePath().normalize().toString();
+        String want = canonical(mountPoint).toString();
         Entry found = null;
         for (String line : lines) {
             Entry e = parse(line);
@@ -44,6 +44,25 @@ public final class MountTable {
             }
         }
         return Optional.ofNullable(found);
+    }
+
+    /**
+     * {@code mountPoint} as the kernel writes it in mountinfo: with the symbolic links of its parent
+     * directories resolved (mounting at {@code /tmp/link/mnt} lists {@code /tmp/real/mnt}). The last
+     * component is kept as given: resolving it would stat the mount's root, which hangs on a
+     * mount whose daemon is stuck.
+     */
+    public static Path canonical(Path mountPoint) {
+        Path p = mountPoint.toAbsolutePath().normalize();
+        Path parent = p.getParent();
+        if (parent == null) {
+            return p;
+        }
+        try {
+            return parent.toRealPath().resolve(p.getFileName());
+        } catch (IOException e) {
+            return p; // a parent that is missing or unreadable: the caller reports the path as given
+        }
     }
 
     /** Every mount, oldest first. */

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class RamDiskFs implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RamDiskFs.class);
     private static final long MOUNT_TIMEOUT_MILLIS = 30_000;
+    /** How long a loop that never came up may take to stop once its mount is detached. */
+    private static final long ABANDON_MILLIS = 10_000;
 
     private final Path mountPoint;
     private final DiskDirectory directory;
@@ -67,7 +69,7 @@ public final class RamDiskFs implements AutoCloseable {
      *     live mount; a disk cannot be built (its name and why); libfuse is missing or failed
      */
     public static RamDiskFs mount(MountOptions options) throws MountException {
-        Path mp = options.mountPoint().toAbsolutePath().normalize();
+        Path mp = MountTable.canonical(options.mountPoint());
         DaemonUser user = DaemonUser.ofThisProcess();
         FuseDevice.check(FuseDevice.PATH, user);
         if (options.allowOther()) {
@@ -100,14 +102,51 @@ public final class RamDiskFs implements AutoCloseable {
         }
         FuseSession session;
         try {
-            session = FuseSession.start(mp, dir, fuseArguments(options), serving(options, pool != null), MOUNT_TIMEOUT_MILLIS);
+            session = FuseSession.launch(mp, dir, fuseArguments(options), serving(options, pool != null));
         } catch (MountException e) {
             dir.closeAll();
             closePool(pool);
             throw e;
         }
+        try {
+            session.awaitLive(MOUNT_TIMEOUT_MILLIS);
+        } catch (MountException e) {
+            if (abandon(session, mp)) {
+                dir.closeAll();
+                closePool(pool);
+            }
+            throw e;
+        }
         log.debug("mounted {} with {}", mp, fuseArguments(options));
         return new RamDiskFs(mp, dir, session, pool, persistence);
+    }
+
+    /**
+     * Stops a loop whose mount never showed as live: ends the session, detaches the mount, and
+     * waits for the workers. False when they did not stop: the disks must then stay allocated,
+     * since a worker may still be serving from their memory.
+     */
+    private static boolean abandon(FuseSession session, Path mp) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            session.exitLoop();
+            if (MountTable.find(mp).filter(MountTable.Entry::isRamdiskfs).isPresent() || session.isRunning()) {
+                Fusermount.unmount(mp, true);
+            }
+            if (session.awaitExit(ABANDON_MILLIS)) {
+                return true;
+            }
+            log.error("the FUSE loop at {} did not stop within {} ms of giving up on the mount; its disks stay in memory"
+                    + " until the process exits", mp, ABANDON_MILLIS);
+            return false;
+        } catch (MountException | InterruptedException e) {
+            log.error("could not stop the FUSE loop at {} after giving up on the mount: {}", mp, e.getMessage());
+            return false;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** The budget, clamped under the memory cgroup's limit ({@link MemoryCeiling}): ENOSPC, not the OOM killer. */

@@ -169,6 +169,13 @@ final class FuseLoop {
         }
     }
 
+    /**
+     * Serves requests until the session ends. A request whose processing throws (the adapter and
+     * the data path answer every error themselves, so this is a bug) is answered EIO and the
+     * worker goes on: a worker that died would leave the mount up and, once the last one died,
+     * hang every caller. If the request had been answered, the kernel drops the second answer
+     * (ENOENT, unique numbers are not reused).
+     */
     private void serve(Pointer buf, Pointer chp, DataRequests.Worker direct) {
         while (lib.fuse_session_exited(session) == 0) {
             chp.putPointer(0, channel);
@@ -184,18 +191,50 @@ final class FuseLoop {
                 lib.fuse_session_exit(session);
                 break;
             }
-            if (direct != null && direct.serve(buf.address(), res)) {
-                continue;
+            try {
+                process(buf, res, chp, direct);
+            } catch (Throwable t) {
+                failed(buf.address(), t);
             }
-            Pointer ch = chp.getPointer(0);
-            int opcode = NativeMemory.getInt(buf.address() + FuseKernel.InHeader.OPCODE);
-            if (openChannel != null && OpenReplyChannel.wants(opcode)) {
-                ch = openChannel.channel();
-            } else if (initChannel != null && initChannel.accepts(buf.address(), res)) {
-                ch = initChannel.channel();
-            }
-            lib.fuse_session_process(session, buf, res, ch);
         }
+    }
+
+    private void process(Pointer buf, int res, Pointer chp, DataRequests.Worker direct) {
+        if (direct != null && direct.serve(buf.address(), res)) {
+            return;
+        }
+        Pointer ch = chp.getPointer(0);
+        int opcode = NativeMemory.getInt(buf.address() + FuseKernel.InHeader.OPCODE);
+        if (openChannel != null && OpenReplyChannel.wants(opcode)) {
+            ch = openChannel.channel();
+        } else if (initChannel != null && initChannel.accepts(buf.address(), res)) {
+            ch = initChannel.channel();
+        }
+        lib.fuse_session_process(session, buf, res, ch);
+    }
+
+    /** The request at {@code buf} threw {@code t}: log it and answer EIO, so its caller does not wait forever. */
+    private void failed(long buf, Throwable t) {
+        int opcode = NativeMemory.getInt(buf + FuseKernel.InHeader.OPCODE);
+        long unique = NativeMemory.getLong(buf + FuseKernel.InHeader.UNIQUE);
+        log.error("request {} (opcode {}) failed inside the FUSE loop; answering EIO", unique, opcode, t);
+        long reply = NativeMemory.allocate(FuseKernel.OutHeader.SIZE + 16); // the failure path: allocating is fine here
+        try {
+            NativeMemory.putInt(reply + FuseKernel.OutHeader.LEN, FuseKernel.OutHeader.SIZE);
+            NativeMemory.putInt(reply + FuseKernel.OutHeader.ERROR, -Errno.EIO.code());
+            NativeMemory.putLong(reply + FuseKernel.OutHeader.UNIQUE, unique);
+            long iov = reply + FuseKernel.OutHeader.SIZE;
+            NativeMemory.putLong(iov, reply);
+            NativeMemory.putLong(iov + 8, FuseKernel.OutHeader.SIZE);
+            Libc.get().writev(lib.fuse_chan_fd(channel), iov, 1);
+        } finally {
+            NativeMemory.free(reply);
+        }
+    }
+
+    /** Ends the session: each worker stops after its current request. */
+    void exit() {
+        lib.fuse_session_exit(session);
     }
 
     boolean isRunning() {

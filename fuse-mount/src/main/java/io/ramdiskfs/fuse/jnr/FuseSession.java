@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * One running libfuse loop serving a {@link DiskDirectory} at a mount point, on a fixed pool of
  * Java worker threads ({@link FuseLoop}) until the mount goes away.
- * {@link #start} returns only once the kernel lists the mount in {@code /proc/self/mountinfo}:
+ * {@link #awaitLive} returns only once the kernel lists the mount in {@code /proc/self/mountinfo}:
  * jnr-fuse's own non-blocking mount returns after a fixed wait whether or not it is live.
  */
 public final class FuseSession {
@@ -38,12 +38,13 @@ public final class FuseSession {
     }
 
     /**
-     * Mounts and waits until the mount is live.
+     * Mounts and starts the loop; {@link #awaitLive} then waits until the mount is live. Throws
+     * only when no loop was started, so the caller may free the disks at once.
      *
      * @param options libfuse arguments, e.g. {@code ["-o", "big_writes,max_write=131072"]}
      */
-    public static FuseSession start(Path mountPoint, DiskDirectory dir, List<String> options, Serving serving,
-            long timeoutMillis) throws MountException {
+    public static FuseSession launch(Path mountPoint, DiskDirectory dir, List<String> options, Serving serving)
+            throws MountException {
         JnrFuseAdapter adapter;
         try {
             adapter = new JnrFuseAdapter(dir, serving.xattrs(), serving.imageReads());
@@ -56,13 +57,22 @@ public final class FuseSession {
                 serving.threads(), serving.parallelWrites(), serving.maxRequestBytes(), serving.directData() ? dir : null,
                 serving.passthrough() ? new Passthrough(dir) : null));
         s.reaper.start();
+        return s;
+    }
+
+    /**
+     * Waits until the kernel lists the mount. When this throws, the loop may still be running
+     * (the mount came up where it was not looked for, or the wait was interrupted): the caller
+     * must {@link #exitLoop}, detach the mount and {@link #awaitExit} before it frees the disks.
+     */
+    public void awaitLive(long timeoutMillis) throws MountException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (true) {
             if (MountTable.find(mountPoint).filter(MountTable.Entry::isRamdiskfs).isPresent()) {
-                return s;
+                return;
             }
-            if (s.exit.isDone()) {
-                throw new MountException("libfuse could not mount " + mountPoint + ": " + s.exitReason()
+            if (exit.isDone()) {
+                throw new MountException("libfuse could not mount " + mountPoint + ": " + exitReason()
                         + " (is /dev/fuse there, and fusermount installed?)");
             }
             if (System.nanoTime() > deadline) {
@@ -75,6 +85,11 @@ public final class FuseSession {
                 throw new MountException("interrupted while mounting " + mountPoint, e);
             }
         }
+    }
+
+    /** Asks every worker to stop after its current request; a worker waiting for one stops once the mount goes. */
+    public void exitLoop() {
+        loop.exit();
     }
 
     private String exitReason() {
