@@ -25,8 +25,8 @@ public interface Libc {
     int MADV_POPULATE_WRITE = 23;
     int O_RDWR = 2;
     int O_CLOEXEC = 0x80000;
-    /** {@code O_TMPFILE} on x86-64 ({@code __O_TMPFILE | O_DIRECTORY}). */
-    int O_TMPFILE = 0x410000;
+    /** {@code O_TMPFILE}, which differs between architectures ({@link OpenFlags}). */
+    int O_TMPFILE = OpenFlags.O_TMPFILE;
     int FALLOC_FL_KEEP_SIZE = 1;
     int FALLOC_FL_PUNCH_HOLE = 2;
     int AT_EMPTY_PATH = 0x1000;
