@@ -1,7 +1,7 @@
 package io.ramdiskfs.fuse.jnr;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static assertTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
