@@ -289,11 +289,18 @@ public final class LayeredDisk implements AutoCloseable {
     /**
      * The bottom layer, when a read of {@code [sector, sector + count)} would come from it alone
      * (see {@link DiskChain#fallsThroughTo}). The front end uses it to hand such a read to the
-     * image file directly (splice). The answer is a snapshot: a write that lands meanwhile races
-     * with the read as any overlapping write does.
+     * image file directly (splice). Decided inside the gate, as a read is: a merge moving chunks
+     * up runs with the gate closed, so the layers are not looked at half before and half after
+     * it. The answer is a snapshot: a write that lands meanwhile races with the read as any
+     * overlapping write does.
      */
     public LayerIo fallsThroughTo(long sector, long count) {
-        return chain.fallsThroughTo(sector, count);
+        int t = gate.enter();
+        try {
+            return chain.fallsThroughTo(sector, count);
+        } finally {
+            gate.exit(t);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.ramdiskfs.disk;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -90,5 +91,46 @@ class FallThroughTest {
         LayeredDisk cached = LayeredDisk.create(false, List.of(new LayerConfiguration(RamLayer.over(budget), false, true),
                 LayerConfiguration.of(image)));
         assertNull(cached.fallsThroughTo(0, 1), "a read cache must see its misses");
+    }
+
+    /**
+     * A merge moves a frozen layer's chunks into the layer above, with the gate closed. A decision
+     * taken outside the gate can look at the upper layer before the move and the lower one after
+     * it, find the range in neither, and send a read of RAM data to the image (issue 20, item 7).
+     */
+    @Test
+    void aMergeMovingTheDataUpNeverSendsItsReadToTheImage() throws Exception {
+        for (int s = 0; s < CHUNK * 8; s += CHUNK) {
+            disk.write(new byte[SS], TestDisks.BYTES, s, 1, false);
+        }
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong wrong = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong asked = new java.util.concurrent.atomic.AtomicLong();
+        Thread reader = new Thread(() -> {
+            while (!stop.get()) {
+                for (int s = 0; s < CHUNK * 8; s += CHUNK) {
+                    if (disk.fallsThroughTo(s, 1) != null) {
+                        wrong.incrementAndGet();
+                    }
+                    asked.incrementAndGet();
+                }
+            }
+        });
+        reader.start();
+        try {
+            long until = System.nanoTime() + 2_000_000_000L;
+            int merges = 0;
+            while (System.nanoTime() < until && wrong.get() == 0) {
+                disk.snapshot().close(); // freezes the top under a new one, then merges it back up
+                merges++;
+            }
+            stop.set(true);
+            reader.join();
+            assertEquals(0, wrong.get(), wrong.get() + " of " + asked.get() + " decisions sent RAM data to the image, over "
+                    + merges + " merges");
+        } finally {
+            stop.set(true);
+            reader.join();
+        }
     }
 }
