@@ -41,8 +41,8 @@ final class LayerMerging {
 
     /**
      * Merges {@code lower} into {@code upper} in every chain that holds them, with the gates of
-     * all those disks closed (in id order). False when it cannot (the budget is short of memory
-     * for partly held chunks); the chains are then left as they are.
+     * all those disks closed (in id order). False when the layers' users do not add up (then the
+     * chains are left as they are).
      */
     private static boolean merge(SharedLayer upper, SharedLayer lower) {
         List<LayeredDisk> users = new ArrayList<>();
@@ -60,10 +60,7 @@ final class LayerMerging {
             d.gate.close();
         }
         try {
-            if (!((RamLayer) upper.layer).absorb((RamLayer) lower.layer, Long.MAX_VALUE)) {
-                log.debug("merging {} into {} needs memory the budget does not have; left as it is", lower.layer, upper.layer);
-                return false;
-            }
+            ((RamLayer) upper.layer).absorb((RamLayer) lower.layer, Long.MAX_VALUE); // needs no memory: never refused
             for (LayeredDisk d : users) {
                 d.chain = d.chain.withoutLayer(d.chain.indexOf(lower));
             }

@@ -762,14 +762,15 @@ public final class RamLayer implements LayerIo {
      * Merges {@code lower}, the layer right under this one in a chain, into this one: afterwards
      * this layer alone reads as the two did together (this one wins where both hold a sector) and
      * {@code lower} can be dropped. Whole chunks this layer does not hold move over without a copy;
-     * sectors of partly held chunks are copied. {@code lower}'s sectors at or past
-     * {@code visibleLimit} (which the chain never showed) are left behind.
+     * partly held chunks take lower's memory with this layer's sectors copied in
+     * ({@link #copyAbsent}), so a merge needs nothing from the budget and always completes.
+     * {@code lower}'s sectors at or past {@code visibleLimit} (which the chain never showed) are
+     * left behind.
      *
      * <p>Call only while no request uses either layer and no other chain uses {@code lower} (the
-     * disk's gate is closed). Returns false, having changed nothing that reads differently, when
-     * copying needs memory the budget does not have.
+     * disk's gate is closed).
      */
-    public boolean absorb(RamLayer lower, long visibleLimit) {
+    public void absorb(RamLayer lower, long visibleLimit) {
         if (lower.sectorSize != sectorSize) {
             throw new IllegalArgumentException("sector sizes differ: " + sectorSize + " and " + lower.sectorSize);
         }
@@ -778,7 +779,7 @@ public final class RamLayer implements LayerIo {
         try {
             long limit = Math.min(Math.min(zeroAfter, visibleLimit), Math.min(lower.sectorCount, sectorCount));
             long chunks = chunksFor(limit);
-            // Pass 1: copy into chunks this layer holds in part (may need memory, so it may fail).
+            // Pass 1: chunks this layer holds in part take lower's sectors in (no new memory).
             for (long c = 0; c < chunks; c++) {
                 if (lower.table.leafAbsent(c)) {
                     c = lower.table.absentEnd(c) - 1;
@@ -789,9 +790,7 @@ public final class RamLayer implements LayerIo {
                 if (theirsChunk == null || (table.get(c) == null && n == sectorsPerChunk)) {
                     continue;
                 }
-                if (!copyAbsent(c, theirsChunk, lower, n)) {
-                    return false;
-                }
+                copyAbsent(c, theirsChunk, lower, n);
             }
             // Pass 2: move whole chunks this layer does not hold at all.
             for (long c = 0; c < chunks; c++) {
@@ -813,7 +812,6 @@ public final class RamLayer implements LayerIo {
             // Sectors neither holds read zero at or past lower's zero-after, not what lies below it.
             zeroAfter = Math.min(zeroAfter, lower.zeroAfter);
             zeroBytes.addAndGet(lower.zeroBytes.getAndSet(0));
-            return true;
         } finally {
             lower.unlockAll(theirs);
             unlockAll(mine);
@@ -903,45 +901,74 @@ public final class RamLayer implements LayerIo {
         }
     }
 
-    /** Copies the first {@code n} sectors of {@code from} that chunk {@code c} here lacks. */
-    private boolean copyAbsent(long c, Chunk from, RamLayer lower, int n) {
+    /**
+     * Gives chunk {@code c} here the first {@code n} sectors of {@code from} (lower's chunk
+     * {@code c}) that it lacks. Never allocates, so a merge is never refused for memory (and
+     * never stops half done holding copies twice): sectors that are only zero need no memory,
+     * and when lower holds data its memory comes up with it, taking this chunk's data sectors in.
+     * Call with every stripe of both layers held.
+     */
+    private void copyAbsent(long c, Chunk from, RamLayer lower, int n) {
         Chunk to = table.get(c);
         if (to == Chunk.ALL_ZERO) {
-            return true;
+            return;
         }
-        for (int i = 0; i < n; ) {
-            int there = from.state(i);
-            if ((to != null && to.state(i) != SectorRun.ABSENT) || there == SectorRun.ABSENT) {
-                i++;
-                continue;
-            }
-            boolean data = there == SectorRun.DATA;
-            to = materialize(c, to);
-            if (data) {
-                if (to.address == 0) {
-                    if (!budget.tryReserve(chunkBytes)) {
-                        return false;
-                    }
-                    try {
-                        to.address = allocator.allocate(chunkBytes);
-                    } catch (OutOfMemoryError oom) {
-                        budget.release(chunkBytes);
-                        return false;
-                    }
-                    committed.addAndGet(chunkBytes);
-                }
-                NativeMemory.copy(null, from.address + ((long) i << sectorShift), null, to.address + ((long) i << sectorShift),
-                        sectorSize);
-                setData(to, i, i + 1);
-            } else {
+        if (from.address != 0) {
+            adoptMemory(c, to, from, lower, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            // lower has no data in this chunk: its present sectors are zeros, which cost nothing
+            if ((to == null || to.state(i) == SectorRun.ABSENT) && from.state(i) == SectorRun.ZERO) {
+                to = materialize(c, to);
                 Bits.setRange(to.present, i, i + 1);
             }
-            i++;
         }
-        if (to != null && to != Chunk.ALL_ZERO) {
+        if (to != null) {
             settle(c, to);
         }
-        return true;
+    }
+
+    /**
+     * Chunk {@code c} becomes lower's memory with this chunk's sectors written over it: sector i
+     * is this chunk's where it holds one (or i is at or past {@code n}, which the chain never
+     * showed of lower), else lower's. This chunk's own memory, if any, is freed; the adopted
+     * memory moves from lower's count to this layer's, so the budget sees no change.
+     */
+    private void adoptMemory(long c, Chunk to, Chunk from, RamLayer lower, int n) {
+        Chunk merged = new Chunk(sectorsPerChunk);
+        merged.address = from.address;
+        for (int i = 0; i < sectorsPerChunk; ) {
+            int mine = to == null ? SectorRun.ABSENT : to.state(i);
+            boolean takeMine = mine != SectorRun.ABSENT || i >= n;
+            Chunk source = takeMine ? to : from;
+            int state = takeMine ? mine : from.state(i);
+            int runEnd = source == null ? sectorsPerChunk : source.runEnd(state, i, takeMine ? sectorsPerChunk : n);
+            if (takeMine && i < n) {
+                runEnd = Math.min(runEnd, n);
+            } else if (!takeMine && to != null) {
+                runEnd = Math.min(runEnd, to.runEnd(SectorRun.ABSENT, i, n));
+            }
+            if (state == SectorRun.DATA) {
+                if (takeMine) {
+                    NativeMemory.copy(null, to.address + ((long) i << sectorShift), null, merged.address + ((long) i << sectorShift),
+                            (long) (runEnd - i) << sectorShift);
+                }
+                setData(merged, i, runEnd);
+            } else if (state == SectorRun.ZERO) {
+                Bits.setRange(merged.present, i, runEnd);
+            }
+            i = runEnd;
+        }
+        from.address = 0; // now merged's
+        lower.table.set(c, null);
+        lower.committed.addAndGet(-chunkBytes);
+        committed.addAndGet(chunkBytes);
+        if (to != null) {
+            freeMemory(to);
+        }
+        table.set(c, merged);
+        settle(c, merged);
     }
 
     // ------------------------------------------------------------------ resize, close
