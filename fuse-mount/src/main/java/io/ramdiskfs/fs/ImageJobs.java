@@ -273,6 +273,17 @@ public final class ImageJobs {
                 throw new FsException(Errno.EOPNOTSUPP, "the base " + image.path() + " is a block device: a commit writes a new"
                         + " image beside the base and renames it over it, which a device cannot be");
             }
+            if (!image.pathIsCurrent()) {
+                throw new FsException(Errno.EBUSY, "commit of " + path + ": its base " + image.path() + " was replaced by an"
+                        + " earlier commit; this disk still reads the old base through its open descriptor. Save it"
+                        + " (ramdiskfs save) instead");
+            }
+            String other = otherDiskOn(f, image);
+            if (other != null) {
+                throw new FsException(Errno.EBUSY, "commit of " + path + ": disk " + other + " reads the same base "
+                        + image.path() + "; a commit would change that disk under it at its next start. Delete or save "
+                        + other + " first");
+            }
             base = image;
             captured = capture(f, path, base.path());
         }
@@ -294,9 +305,16 @@ public final class ImageJobs {
                     try {
                         return FileLayer.open(base.path(), ss, false, holes);
                     } catch (IllegalArgumentException e) {
-                        throw new IOException(e.getMessage(), e);
+                        throw new ReopenFailed(e.getMessage(), e);
                     }
                 });
+            } catch (ReopenFailed e) {
+                // Renamed already: the path holds the new image, which reads as the disk does.
+                log.error("commit of {}: {} holds the committed image, but reopening it failed: {}", path, base.path(),
+                        e.getMessage());
+                throw new FsException(Errno.EIO, "commit of " + path + ": " + base.path() + " now holds the committed image,"
+                        + " but reopening it failed (" + e.getMessage() + "); the disk goes on reading the old base and"
+                        + " its RAM layers, which read the same, and a restart reads the new " + base.path());
             } catch (IOException e) {
                 ImageWriter.discard(tmp);
                 throw e;
@@ -313,6 +331,43 @@ public final class ImageJobs {
             throw new FsException(errnoOf(e), "commit of " + path + " failed: " + e.getMessage());
         } finally {
             snapshot.close();
+        }
+    }
+
+    /**
+     * Another disk of the mount over the same base file (a clone shares the layer; a second
+     * {@code -d memdiff:} over the same image opens it again), or null. Snapshots of the disk
+     * itself do not count: they keep the old base's descriptor and end with the process.
+     * Call holding the directory's monitor.
+     */
+    private String otherDiskOn(DiskFile f, FileLayer base) {
+        for (var served : directory.disks()) {
+            if (!(served instanceof DiskFile g) || g == f) {
+                continue;
+            }
+            for (LayerIo layer : g.disk().layers()) {
+                if (layer == base || (layer instanceof FileLayer fl && fl.pathIsCurrent() && sameFile(fl.path(), base.path()))) {
+                    return g.name();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return a.equals(b) || Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return a.equals(b);
+        }
+    }
+
+    /** The new base was renamed into place but could not be opened: the commit is half done, say so. */
+    private static final class ReopenFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ReopenFailed(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
