@@ -287,7 +287,7 @@ public final class DiskDirectory implements DiskNamespace {
 
     private synchronized DiskFile snapshotFile(FsPath p, String path) throws FsException {
         SnapshotTable.Snapshot s = snapshots.get(p.snapshot());
-        DiskFile f = s == null ? null : s.disks.get(p.disk());
+        DiskFile f = s == null ? null : s.file(p.disk());
         if (f == null) {
             throw new FsException(Errno.ENOENT, "no snapshot " + path);
         }
@@ -336,7 +336,7 @@ public final class DiskDirectory implements DiskNamespace {
                     if (s == null) {
                         throw new FsException(Errno.ENOENT, "no snapshot " + path);
                     }
-                    return new ArrayList<>(s.disks.keySet());
+                    return s.names();
                 }
                 default -> {
                     lookup(path);
@@ -789,9 +789,10 @@ public final class DiskDirectory implements DiskNamespace {
             }
             List<LayeredDisk> taken = LayeredDisk.snapshotAll(disks);
             long now = clock.getAsLong();
-            SnapshotTable.Snapshot s = snapshots.add(name, nextInode++, now);
+            SnapshotTable.Snapshot s = snapshots.add(name, nextInode++, now, owner.uid());
             for (int i = 0; i < names.size(); i++) {
-                s.disks.put(names.get(i), snapshotFileOf(files.get(names.get(i)), taken.get(i), now));
+                DiskFile of = files.get(names.get(i));
+                s.put(names.get(i), of.id(), snapshotFileOf(of, taken.get(i), now));
             }
             log.debug("snapshot {} of {} disks", name, names.size());
         }
@@ -816,8 +817,18 @@ public final class DiskDirectory implements DiskNamespace {
         return new DiskFile(this, of.name(), nextInode++, snapshot, of.mode() & ~0222, of.uid(), of.gid(), now);
     }
 
-    /** {@code setfattr -n user.ramdiskfs.snapshot -v NAME DISK}: one disk into snapshot NAME. */
+    /** {@code setfattr -n user.ramdiskfs.snapshot -v NAME DISK} by the daemon's own user (the control API). */
     public void snapshotDisk(String path, String name) throws FsException, DiskException {
+        snapshotDisk(path, name, owner.uid());
+    }
+
+    /**
+     * {@code setfattr -n user.ramdiskfs.snapshot -v NAME DISK} by user {@code uid}: one disk into
+     * snapshot NAME, made if it does not exist (then {@code uid} owns it). Adding to a snapshot
+     * someone else made is EACCES unless the caller is root or the daemon's user: a disk in another
+     * user's group snapshot, held open, would make every whole-mount rollback to it EBUSY.
+     */
+    public void snapshotDisk(String path, String name, int uid) throws FsException, DiskException {
         synchronized (this) {
             checkWritableMount("take snapshot " + name);
             snapshotName(name);
@@ -827,16 +838,28 @@ public final class DiskDirectory implements DiskNamespace {
             }
             DiskFile f = lookup(path);
             SnapshotTable.Snapshot s = snapshots.get(name);
-            if (s != null && s.disks.containsKey(p.disk())) {
-                throw new FsException(Errno.EEXIST, "snapshot " + name + " holds " + p.disk() + " already");
+            if (s != null) {
+                if (uid != 0 && uid != owner.uid() && uid != s.ownerUid) {
+                    throw new FsException(Errno.EACCES, "user " + uid + " may not add disk " + p.disk() + " to snapshot " + name
+                            + ": user " + s.ownerUid + " made it; take a snapshot of another name");
+                }
+                String held = s.nameOf(f.id());
+                if (held != null) {
+                    throw new FsException(Errno.EEXIST, "snapshot " + name + " holds disk " + p.disk() + " already"
+                            + (held.equals(p.disk()) ? "" : " (as " + held + ", its name then)"));
+                }
+                if (s.file(p.disk()) != null) {
+                    throw new FsException(Errno.EEXIST, "snapshot " + name + " holds another disk named " + p.disk()
+                            + " (removed or renamed since); take a snapshot of another name");
+                }
             }
             checkNotPassthrough(f, p.disk(), "snapshot");
             LayeredDisk taken = f.disk().snapshot();
             long now = clock.getAsLong();
             if (s == null) {
-                s = snapshots.add(name, nextInode++, now);
+                s = snapshots.add(name, nextInode++, now, uid);
             }
-            s.disks.put(p.disk(), snapshotFileOf(f, taken, now));
+            s.put(p.disk(), f.id(), snapshotFileOf(f, taken, now));
         }
     }
 
@@ -853,7 +876,7 @@ public final class DiskDirectory implements DiskNamespace {
             if (s == null) {
                 throw new FsException(Errno.ENOENT, "no snapshot " + path);
             }
-            for (DiskFile f : s.disks.values()) {
+            for (DiskFile f : s.files()) {
                 if (f.unlink()) {
                     closeNow.add(f);
                 }
@@ -869,7 +892,7 @@ public final class DiskDirectory implements DiskNamespace {
         synchronized (this) {
             checkWritableMount("delete snapshot " + path);
             SnapshotTable.Snapshot s = snapshots.get(p.snapshot());
-            DiskFile f = s == null ? null : s.disks.remove(p.disk());
+            DiskFile f = s == null ? null : s.remove(p.disk());
             if (f == null) {
                 throw new FsException(Errno.ENOENT, "no snapshot " + path);
             }
@@ -995,26 +1018,48 @@ public final class DiskDirectory implements DiskNamespace {
     /** A disk to roll back and the snapshot file it goes back to. */
     private record RollbackTarget(DiskFile file, DiskFile point) {}
 
-    /** What rolling back {@code p} to {@code s} changes, checked (all but the writers) under the monitor. */
+    /**
+     * What rolling back {@code p} to {@code s} changes, checked (all but the writers) under the
+     * monitor. Each disk goes back to its own snapshot, found by identity: a disk renamed since
+     * goes back under its new name, a disk that only shares a name with the one taken is refused.
+     */
     private List<RollbackTarget> rollbackTargets(SnapshotTable.Snapshot s, FsPath p) throws FsException {
-        List<String> names = p.kind() == FsPath.Kind.ROOT ? new ArrayList<>(s.disks.keySet()) : List.of(p.disk());
-        List<RollbackTarget> targets = new ArrayList<>();
-        for (String disk : names) {
-            DiskFile f = files.get(disk);
-            DiskFile point = s.disks.get(disk);
-            if (f == null) {
-                throw new FsException(Errno.ENOENT, "snapshot " + s.name + " holds disk " + disk + ", which does not exist any more");
-            }
-            if (point == null) {
-                throw new FsException(Errno.ENOENT, "snapshot " + s.name + " does not hold disk " + disk);
-            }
-            checkNotPassthrough(f, disk, "roll back");
-            if (f.disk().isReadOnly()) {
-                throw new FsException(Errno.EROFS, "disk " + disk + " is read-only");
-            }
-            targets.add(new RollbackTarget(f, point));
+        java.util.Map<Long, DiskFile> byId = new java.util.HashMap<>();
+        for (DiskFile f : files.values()) {
+            byId.put(f.id(), f);
         }
+        List<RollbackTarget> targets = new ArrayList<>();
+        if (p.kind() == FsPath.Kind.ROOT) {
+            for (var e : s.entries().entrySet()) {
+                DiskFile f = byId.get(e.getValue().diskId());
+                if (f == null) {
+                    throw new FsException(Errno.ENOENT, "snapshot " + s.name + " holds disk " + e.getKey() + ", which has been removed"
+                            + " (a disk of that name now is another disk); delete .snap/" + s.name + "/" + e.getKey()
+                            + " to roll back the others");
+                }
+                targets.add(target(f, e.getValue().file()));
+            }
+            return targets;
+        }
+        DiskFile f = files.get(p.disk());
+        if (f == null) {
+            throw new FsException(Errno.ENOENT, "no disk " + p.disk());
+        }
+        String taken = s.nameOf(f.id());
+        if (taken == null) {
+            throw new FsException(Errno.ENOENT, "snapshot " + s.name + " does not hold disk " + p.disk() + (s.file(p.disk()) == null ? ""
+                    : ": the " + p.disk() + " it holds is another disk, removed or renamed since; a disk rolls back only to its own snapshots"));
+        }
+        targets.add(target(f, s.file(taken)));
         return targets;
+    }
+
+    private RollbackTarget target(DiskFile f, DiskFile point) throws FsException {
+        checkNotPassthrough(f, f.name(), "roll back");
+        if (f.disk().isReadOnly()) {
+            throw new FsException(Errno.EROFS, "disk " + f.name() + " is read-only");
+        }
+        return new RollbackTarget(f, point);
     }
 
     /** A new disk {@code name}, a clone of the disk or snapshot at {@code path}: it shares the data. */
@@ -1055,7 +1100,11 @@ public final class DiskDirectory implements DiskNamespace {
     /** The snapshots that hold the disk at {@code path}, oldest first, space-separated. */
     private synchronized String snapshotsOf(String path) throws FsException {
         FsPath p = FsPath.parse(path);
-        return p.kind() == FsPath.Kind.DISK ? String.join(" ", snapshots.namesHolding(p.disk())) : "";
+        if (p.kind() != FsPath.Kind.DISK) {
+            return "";
+        }
+        DiskFile f = files.get(p.disk());
+        return f == null ? "" : String.join(" ", snapshots.namesHolding(f.id()));
     }
 
     /** Snapshot names, oldest first. */
@@ -1083,7 +1132,7 @@ public final class DiskDirectory implements DiskNamespace {
                 if (p.kind() == FsPath.Kind.ROOT) {
                     snapshotAll(value);
                 } else {
-                    snapshotDisk(path, value);
+                    snapshotDisk(path, value, uid);
                 }
             }
             case XATTR_ROLLBACK -> rollback(path, value);
@@ -1259,7 +1308,7 @@ public final class DiskDirectory implements DiskNamespace {
             var io = e.getValue().io();
             List<String> snaps;
             synchronized (this) {
-                snaps = snapshots.namesHolding(e.getKey());
+                snaps = snapshots.namesHolding(e.getValue().id());
             }
             disks.add(new DiskStatus(e.getKey(), d.sizeBytes(), d.committedBytes(), d.zeroBytesWritten(), d.sectorSize(), d.isReadOnly(),
                     describeLayers(d), snaps, io.reads().snapshot(), io.writes().snapshot(), io.discards().snapshot()));
