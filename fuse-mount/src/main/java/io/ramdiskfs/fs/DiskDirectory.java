@@ -21,7 +21,9 @@ import io.ramdiskfs.status.DiskStatus;
 import io.ramdiskfs.status.MountStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,6 +74,17 @@ public final class DiskDirectory implements DiskNamespace {
     public static final String XATTR_STATUS = "user.ramdiskfs.status";
 
     private final ConcurrentHashMap<String, DiskFile> files = new ConcurrentHashMap<>();
+    /**
+     * How libfuse2 names a file removed while open: it renames it to {@code .fuse_hiddenNNNN}
+     * instead of sending the unlink, and unlinks that name after the last release.
+     */
+    static final String HIDDEN_PREFIX = ".fuse_hidden";
+    /**
+     * Disks removed while open, by the name libfuse2 hid them under: out of the namespace (not
+     * listed, counted, served by doors nor snapshotted) but found by that name, which libfuse uses
+     * for the open handles' getattr, chmod and, at the end, unlink. Guarded by this object's monitor.
+     */
+    private final Map<String, DiskFile> hidden = new HashMap<>();
     private final HandleTable handles = new HandleTable();
     /** Handles open for writing; guarded by this object's monitor. */
     private final java.util.Set<Long> writingHandles = new java.util.HashSet<>();
@@ -250,6 +263,9 @@ public final class DiskDirectory implements DiskNamespace {
                 return; // closeAll came first
             }
             closeNow = h.file.released(h.writing);
+            if (closeNow) {
+                hidden.values().remove(h.file);
+            }
             notifyAll(); // a rollback or commit may wait for this release (awaitNoWriters)
         }
         if (closeNow) {
@@ -273,6 +289,9 @@ public final class DiskDirectory implements DiskNamespace {
         switch (p.kind()) {
             case DISK -> {
                 DiskFile f = files.get(p.disk());
+                if (f == null && p.disk().startsWith(HIDDEN_PREFIX)) {
+                    f = hiddenFile(p.disk());
+                }
                 if (f == null) {
                     throw new FsException(Errno.ENOENT, "no disk " + path);
                 }
@@ -283,6 +302,10 @@ public final class DiskDirectory implements DiskNamespace {
             }
             default -> throw new FsException(Errno.EISDIR, path + " is a directory");
         }
+    }
+
+    private synchronized DiskFile hiddenFile(String name) {
+        return hidden.get(name);
     }
 
     private synchronized DiskFile snapshotFile(FsPath p, String path) throws FsException {
@@ -445,6 +468,7 @@ public final class DiskDirectory implements DiskNamespace {
             }
             if (f != null && f.released(writingHandles.remove(fh))) {
                 closeNow = f;
+                hidden.values().remove(f); // libfuse unlinks the hidden name next: nothing is left to find by it
             }
             notifyAll(); // a rollback or commit may wait for this release (awaitNoWriters)
         }
@@ -664,6 +688,9 @@ public final class DiskDirectory implements DiskNamespace {
                 checkWritableMount("unlink " + path);
                 String name = nameOf(path);
                 DiskFile f = files.remove(name);
+                if (f == null && hidden.remove(name) != null) {
+                    return; // removed when it was hidden; the last release frees it
+                }
                 if (f == null) {
                     throw new FsException(Errno.ENOENT, "no disk " + path);
                 }
@@ -695,16 +722,20 @@ public final class DiskDirectory implements DiskNamespace {
                 if (a.equals(b)) {
                     return;
                 }
-                DiskFile replaced = files.put(b, f);
-                files.remove(a);
-                f.rename(b);
-                if (replaced != null) {
-                    if (replaced.unlink()) {
-                        closeNow = replaced;
+                if (b.startsWith(HIDDEN_PREFIX)) {
+                    closeNow = hide(f, a, b);
+                } else {
+                    DiskFile replaced = files.put(b, f);
+                    files.remove(a);
+                    f.rename(b);
+                    if (replaced != null) {
+                        if (replaced.unlink()) {
+                            closeNow = replaced;
+                        }
+                        events.removed(replaced, b);
                     }
-                    events.removed(replaced, b);
+                    events.renamed(f, a);
                 }
-                events.renamed(f, a);
             }
         } finally {
             events.deliver();
@@ -712,6 +743,24 @@ public final class DiskDirectory implements DiskNamespace {
         if (closeNow != null) {
             closeNow.disk().close();
         }
+    }
+
+    /**
+     * libfuse2's {@code rm} (or {@code mv} over) of an open disk: the disk leaves the namespace
+     * now, as an unlink would; the handles keep it until the last release (issue #20 item 10:
+     * before, {@code .fuse_hiddenNNNN} was a disk, listed, counted, captured by a group snapshot
+     * whose rollback then failed for good once libfuse deleted it). Returns the disk to close
+     * now when no handle is open (a plain {@code mv} to such a name: the disk goes, as by rm).
+     */
+    private DiskFile hide(DiskFile f, String name, String hiddenName) {
+        files.remove(name);
+        boolean closeNow = f.unlink();
+        if (!closeNow) {
+            hidden.put(hiddenName, f);
+        }
+        events.removed(f, name);
+        log.debug("disk {} removed while open, hidden as {} until its last close", name, hiddenName);
+        return closeNow ? f : null;
     }
 
     public void chmod(String path, int mode) throws FsException {
@@ -1332,6 +1381,7 @@ public final class DiskDirectory implements DiskNamespace {
                 events.removed(e.getValue(), e.getKey());
             }
             files.clear();
+            hidden.clear();
             for (DiskFile f : handles.openFiles()) {
                 all.add(f.disk());
             }
