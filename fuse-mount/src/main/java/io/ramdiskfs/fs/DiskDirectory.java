@@ -886,6 +886,9 @@ public final class DiskDirectory implements DiskNamespace {
                 throw new FsException(Errno.EINVAL, "only a disk can be snapshotted alone, not " + path);
             }
             DiskFile f = lookup(path);
+            if (f.isUnlinked()) { // found by libfuse's hidden name: removed, open still (fsetxattr)
+                throw new FsException(Errno.ENOENT, "disk " + path + " has been removed");
+            }
             SnapshotTable.Snapshot s = snapshots.get(name);
             if (s != null) {
                 if (uid != 0 && uid != owner.uid() && uid != s.ownerUid) {

@@ -33,6 +33,9 @@ class HiddenRemoveTest {
             assertSame(fx.dir.file(fh), fx.dir.lookup(HIDDEN), "libfuse's getattr of the open handle finds it by the hidden name");
             fx.dir.snapshotAll("s");
             assertEquals(List.of("keep"), fx.dir.list("/.snap/s"));
+            assertFsErrno(Errno.ENOENT, () -> fx.dir.setXattr(HIDDEN, DiskDirectory.XATTR_SNAPSHOT, "s", 0, 0),
+                    "a snapshot of a removed disk (fsetxattr on its descriptor)");
+            assertFsErrno(Errno.ENOENT, () -> fx.dir.rollback(HIDDEN, "s"));
             fx.assertPattern(fh, 0, 64 << 10, 3);
             assertEquals(used, fx.budget.used(), "the open disk keeps its memory");
 
