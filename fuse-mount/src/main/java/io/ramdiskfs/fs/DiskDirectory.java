@@ -1076,7 +1076,7 @@ public final class DiskDirectory implements DiskNamespace {
      * goes back under its new name, a disk that only shares a name with the one taken is refused.
      */
     private List<RollbackTarget> rollbackTargets(SnapshotTable.Snapshot s, FsPath p) throws FsException {
-        java.util.Map<Long, DiskFile> byId = new java.util.HashMap<>();
+        Map<Long, DiskFile> byId = new HashMap<>();
         for (DiskFile f : files.values()) {
             byId.put(f.id(), f);
         }
@@ -1086,8 +1086,8 @@ public final class DiskDirectory implements DiskNamespace {
                 DiskFile f = byId.get(e.getValue().diskId());
                 if (f == null) {
                     throw new FsException(Errno.ENOENT, "snapshot " + s.name + " holds disk " + e.getKey() + ", which has been removed"
-                            + " (a disk of that name now is another disk); delete .snap/" + s.name + "/" + e.getKey()
-                            + " to roll back the others");
+                            + (files.containsKey(e.getKey()) ? " (the disk of that name now is another one)" : "")
+                            + "; delete .snap/" + s.name + "/" + e.getKey() + " to roll back the others");
                 }
                 targets.add(target(f, e.getValue().file()));
             }
