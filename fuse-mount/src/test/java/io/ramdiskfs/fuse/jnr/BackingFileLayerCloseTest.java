@@ -59,6 +59,51 @@ class BackingFileLayerCloseTest {
         }
     }
 
+    /**
+     * Reads racing the close: each either reads or is refused as closed; none meets a descriptor
+     * closed under it ({@code pread} failing with EBADF), which is what a call in flight at the
+     * close met before, or worse, a file opened meanwhile under the same number.
+     */
+    @Test
+    void readsRacingTheCloseNeverMeetAClosedDescriptor() throws Exception {
+        for (int round = 0; round < 30; round++) {
+            BackingFileLayer layer = new BackingFileLayer(memfd(1 << 20), SS, false);
+            java.util.concurrent.ConcurrentLinkedQueue<Throwable> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(4);
+            Thread[] readers = new Thread[4];
+            for (int t = 0; t < readers.length; t++) {
+                readers[t] = new Thread(() -> {
+                    long buf = NativeMemory.allocate(8 * SS);
+                    try {
+                        started.countDown();
+                        for (long i = 0; ; i++) {
+                            try {
+                                layer.read(null, buf, (i * 8) % 2048, 8, null);
+                            } catch (DiskException e) {
+                                if (!e.getMessage().contains("is closed")) {
+                                    wrong.add(e);
+                                }
+                                return;
+                            }
+                        }
+                    } catch (Throwable e) {
+                        wrong.add(e);
+                    } finally {
+                        NativeMemory.free(buf);
+                    }
+                });
+                readers[t].start();
+            }
+            started.await();
+            Thread.sleep(2);
+            layer.close();
+            for (Thread t : readers) {
+                t.join(10_000);
+            }
+            assertTrue(wrong.isEmpty(), "round " + round + ": " + wrong);
+        }
+    }
+
     @Test
     void aReadOnlyDiskWithAPartialSectorIsNotExtended() throws Exception {
         int fd = memfd(SS * 4 + 100);
