@@ -21,7 +21,9 @@ import io.ramdiskfs.status.DiskStatus;
 import io.ramdiskfs.status.MountStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,6 +74,17 @@ public final class DiskDirectory implements DiskNamespace {
     public static final String XATTR_STATUS = "user.ramdiskfs.status";
 
     private final ConcurrentHashMap<String, DiskFile> files = new ConcurrentHashMap<>();
+    /**
+     * How libfuse2 names a file removed while open: it renames it to {@code .fuse_hiddenNNNN}
+     * instead of sending the unlink, and unlinks that name after the last release.
+     */
+    static final String HIDDEN_PREFIX = ".fuse_hidden";
+    /**
+     * Disks removed while open, by the name libfuse2 hid them under: out of the namespace (not
+     * listed, counted, served by doors nor snapshotted) but found by that name, which libfuse uses
+     * for the open handles' getattr, chmod and, at the end, unlink. Guarded by this object's monitor.
+     */
+    private final Map<String, DiskFile> hidden = new HashMap<>();
     private final HandleTable handles = new HandleTable();
     /** Handles open for writing; guarded by this object's monitor. */
     private final java.util.Set<Long> writingHandles = new java.util.HashSet<>();
@@ -250,6 +263,9 @@ public final class DiskDirectory implements DiskNamespace {
                 return; // closeAll came first
             }
             closeNow = h.file.released(h.writing);
+            if (closeNow) {
+                hidden.values().remove(h.file);
+            }
             notifyAll(); // a rollback or commit may wait for this release (awaitNoWriters)
         }
         if (closeNow) {
@@ -273,6 +289,9 @@ public final class DiskDirectory implements DiskNamespace {
         switch (p.kind()) {
             case DISK -> {
                 DiskFile f = files.get(p.disk());
+                if (f == null && p.disk().startsWith(HIDDEN_PREFIX)) {
+                    f = hiddenFile(p.disk());
+                }
                 if (f == null) {
                     throw new FsException(Errno.ENOENT, "no disk " + path);
                 }
@@ -285,9 +304,13 @@ public final class DiskDirectory implements DiskNamespace {
         }
     }
 
+    private synchronized DiskFile hiddenFile(String name) {
+        return hidden.get(name);
+    }
+
     private synchronized DiskFile snapshotFile(FsPath p, String path) throws FsException {
         SnapshotTable.Snapshot s = snapshots.get(p.snapshot());
-        DiskFile f = s == null ? null : s.disks.get(p.disk());
+        DiskFile f = s == null ? null : s.file(p.disk());
         if (f == null) {
             throw new FsException(Errno.ENOENT, "no snapshot " + path);
         }
@@ -336,7 +359,7 @@ public final class DiskDirectory implements DiskNamespace {
                     if (s == null) {
                         throw new FsException(Errno.ENOENT, "no snapshot " + path);
                     }
-                    return new ArrayList<>(s.disks.keySet());
+                    return s.names();
                 }
                 default -> {
                     lookup(path);
@@ -445,6 +468,7 @@ public final class DiskDirectory implements DiskNamespace {
             }
             if (f != null && f.released(writingHandles.remove(fh))) {
                 closeNow = f;
+                hidden.values().remove(f); // libfuse unlinks the hidden name next: nothing is left to find by it
             }
             notifyAll(); // a rollback or commit may wait for this release (awaitNoWriters)
         }
@@ -664,6 +688,9 @@ public final class DiskDirectory implements DiskNamespace {
                 checkWritableMount("unlink " + path);
                 String name = nameOf(path);
                 DiskFile f = files.remove(name);
+                if (f == null && hidden.remove(name) != null) {
+                    return; // removed when it was hidden; the last release frees it
+                }
                 if (f == null) {
                     throw new FsException(Errno.ENOENT, "no disk " + path);
                 }
@@ -695,16 +722,20 @@ public final class DiskDirectory implements DiskNamespace {
                 if (a.equals(b)) {
                     return;
                 }
-                DiskFile replaced = files.put(b, f);
-                files.remove(a);
-                f.rename(b);
-                if (replaced != null) {
-                    if (replaced.unlink()) {
-                        closeNow = replaced;
+                if (b.startsWith(HIDDEN_PREFIX)) {
+                    closeNow = hide(f, a, b);
+                } else {
+                    DiskFile replaced = files.put(b, f);
+                    files.remove(a);
+                    f.rename(b);
+                    if (replaced != null) {
+                        if (replaced.unlink()) {
+                            closeNow = replaced;
+                        }
+                        events.removed(replaced, b);
                     }
-                    events.removed(replaced, b);
+                    events.renamed(f, a);
                 }
-                events.renamed(f, a);
             }
         } finally {
             events.deliver();
@@ -712,6 +743,24 @@ public final class DiskDirectory implements DiskNamespace {
         if (closeNow != null) {
             closeNow.disk().close();
         }
+    }
+
+    /**
+     * libfuse2's {@code rm} (or {@code mv} over) of an open disk: the disk leaves the namespace
+     * now, as an unlink would; the handles keep it until the last release (issue #20 item 10:
+     * before, {@code .fuse_hiddenNNNN} was a disk, listed, counted, captured by a group snapshot
+     * whose rollback then failed for good once libfuse deleted it). Returns the disk to close
+     * now when no handle is open (a plain {@code mv} to such a name: the disk goes, as by rm).
+     */
+    private DiskFile hide(DiskFile f, String name, String hiddenName) {
+        files.remove(name);
+        boolean closeNow = f.unlink();
+        if (!closeNow) {
+            hidden.put(hiddenName, f);
+        }
+        events.removed(f, name);
+        log.debug("disk {} removed while open, hidden as {} until its last close", name, hiddenName);
+        return closeNow ? f : null;
     }
 
     public void chmod(String path, int mode) throws FsException {
@@ -789,9 +838,10 @@ public final class DiskDirectory implements DiskNamespace {
             }
             List<LayeredDisk> taken = LayeredDisk.snapshotAll(disks);
             long now = clock.getAsLong();
-            SnapshotTable.Snapshot s = snapshots.add(name, nextInode++, now);
+            SnapshotTable.Snapshot s = snapshots.add(name, nextInode++, now, owner.uid());
             for (int i = 0; i < names.size(); i++) {
-                s.disks.put(names.get(i), snapshotFileOf(files.get(names.get(i)), taken.get(i), now));
+                DiskFile of = files.get(names.get(i));
+                s.put(names.get(i), of.id(), snapshotFileOf(of, taken.get(i), now));
             }
             log.debug("snapshot {} of {} disks", name, names.size());
         }
@@ -816,8 +866,18 @@ public final class DiskDirectory implements DiskNamespace {
         return new DiskFile(this, of.name(), nextInode++, snapshot, of.mode() & ~0222, of.uid(), of.gid(), now);
     }
 
-    /** {@code setfattr -n user.ramdiskfs.snapshot -v NAME DISK}: one disk into snapshot NAME. */
+    /** {@code setfattr -n user.ramdiskfs.snapshot -v NAME DISK} by the daemon's own user (the control API). */
     public void snapshotDisk(String path, String name) throws FsException, DiskException {
+        snapshotDisk(path, name, owner.uid());
+    }
+
+    /**
+     * {@code setfattr -n user.ramdiskfs.snapshot -v NAME DISK} by user {@code uid}: one disk into
+     * snapshot NAME, made if it does not exist (then {@code uid} owns it). Adding to a snapshot
+     * someone else made is EACCES unless the caller is root or the daemon's user: a disk in another
+     * user's group snapshot, held open, would make every whole-mount rollback to it EBUSY.
+     */
+    public void snapshotDisk(String path, String name, int uid) throws FsException, DiskException {
         synchronized (this) {
             checkWritableMount("take snapshot " + name);
             snapshotName(name);
@@ -826,17 +886,32 @@ public final class DiskDirectory implements DiskNamespace {
                 throw new FsException(Errno.EINVAL, "only a disk can be snapshotted alone, not " + path);
             }
             DiskFile f = lookup(path);
+            if (f.isUnlinked()) { // found by libfuse's hidden name: removed, open still (fsetxattr)
+                throw new FsException(Errno.ENOENT, "disk " + path + " has been removed");
+            }
             SnapshotTable.Snapshot s = snapshots.get(name);
-            if (s != null && s.disks.containsKey(p.disk())) {
-                throw new FsException(Errno.EEXIST, "snapshot " + name + " holds " + p.disk() + " already");
+            if (s != null) {
+                if (uid != 0 && uid != owner.uid() && uid != s.ownerUid) {
+                    throw new FsException(Errno.EACCES, "user " + uid + " may not add disk " + p.disk() + " to snapshot " + name
+                            + ": user " + s.ownerUid + " made it; take a snapshot of another name");
+                }
+                String held = s.nameOf(f.id());
+                if (held != null) {
+                    throw new FsException(Errno.EEXIST, "snapshot " + name + " holds disk " + p.disk() + " already"
+                            + (held.equals(p.disk()) ? "" : " (as " + held + ", its name then)"));
+                }
+                if (s.file(p.disk()) != null) {
+                    throw new FsException(Errno.EEXIST, "snapshot " + name + " holds another disk named " + p.disk()
+                            + " (removed or renamed since); take a snapshot of another name");
+                }
             }
             checkNotPassthrough(f, p.disk(), "snapshot");
             LayeredDisk taken = f.disk().snapshot();
             long now = clock.getAsLong();
             if (s == null) {
-                s = snapshots.add(name, nextInode++, now);
+                s = snapshots.add(name, nextInode++, now, uid);
             }
-            s.disks.put(p.disk(), snapshotFileOf(f, taken, now));
+            s.put(p.disk(), f.id(), snapshotFileOf(f, taken, now));
         }
     }
 
@@ -853,7 +928,7 @@ public final class DiskDirectory implements DiskNamespace {
             if (s == null) {
                 throw new FsException(Errno.ENOENT, "no snapshot " + path);
             }
-            for (DiskFile f : s.disks.values()) {
+            for (DiskFile f : s.files()) {
                 if (f.unlink()) {
                     closeNow.add(f);
                 }
@@ -869,7 +944,7 @@ public final class DiskDirectory implements DiskNamespace {
         synchronized (this) {
             checkWritableMount("delete snapshot " + path);
             SnapshotTable.Snapshot s = snapshots.get(p.snapshot());
-            DiskFile f = s == null ? null : s.disks.remove(p.disk());
+            DiskFile f = s == null ? null : s.remove(p.disk());
             if (f == null) {
                 throw new FsException(Errno.ENOENT, "no snapshot " + path);
             }
@@ -995,26 +1070,48 @@ public final class DiskDirectory implements DiskNamespace {
     /** A disk to roll back and the snapshot file it goes back to. */
     private record RollbackTarget(DiskFile file, DiskFile point) {}
 
-    /** What rolling back {@code p} to {@code s} changes, checked (all but the writers) under the monitor. */
+    /**
+     * What rolling back {@code p} to {@code s} changes, checked (all but the writers) under the
+     * monitor. Each disk goes back to its own snapshot, found by identity: a disk renamed since
+     * goes back under its new name, a disk that only shares a name with the one taken is refused.
+     */
     private List<RollbackTarget> rollbackTargets(SnapshotTable.Snapshot s, FsPath p) throws FsException {
-        List<String> names = p.kind() == FsPath.Kind.ROOT ? new ArrayList<>(s.disks.keySet()) : List.of(p.disk());
-        List<RollbackTarget> targets = new ArrayList<>();
-        for (String disk : names) {
-            DiskFile f = files.get(disk);
-            DiskFile point = s.disks.get(disk);
-            if (f == null) {
-                throw new FsException(Errno.ENOENT, "snapshot " + s.name + " holds disk " + disk + ", which does not exist any more");
-            }
-            if (point == null) {
-                throw new FsException(Errno.ENOENT, "snapshot " + s.name + " does not hold disk " + disk);
-            }
-            checkNotPassthrough(f, disk, "roll back");
-            if (f.disk().isReadOnly()) {
-                throw new FsException(Errno.EROFS, "disk " + disk + " is read-only");
-            }
-            targets.add(new RollbackTarget(f, point));
+        Map<Long, DiskFile> byId = new HashMap<>();
+        for (DiskFile f : files.values()) {
+            byId.put(f.id(), f);
         }
+        List<RollbackTarget> targets = new ArrayList<>();
+        if (p.kind() == FsPath.Kind.ROOT) {
+            for (var e : s.entries().entrySet()) {
+                DiskFile f = byId.get(e.getValue().diskId());
+                if (f == null) {
+                    throw new FsException(Errno.ENOENT, "snapshot " + s.name + " holds disk " + e.getKey() + ", which has been removed"
+                            + (files.containsKey(e.getKey()) ? " (the disk of that name now is another one)" : "")
+                            + "; delete .snap/" + s.name + "/" + e.getKey() + " to roll back the others");
+                }
+                targets.add(target(f, e.getValue().file()));
+            }
+            return targets;
+        }
+        DiskFile f = files.get(p.disk());
+        if (f == null) {
+            throw new FsException(Errno.ENOENT, "no disk " + p.disk());
+        }
+        String taken = s.nameOf(f.id());
+        if (taken == null) {
+            throw new FsException(Errno.ENOENT, "snapshot " + s.name + " does not hold disk " + p.disk() + (s.file(p.disk()) == null ? ""
+                    : ": the " + p.disk() + " it holds is another disk, removed or renamed since; a disk rolls back only to its own snapshots"));
+        }
+        targets.add(target(f, s.file(taken)));
         return targets;
+    }
+
+    private RollbackTarget target(DiskFile f, DiskFile point) throws FsException {
+        checkNotPassthrough(f, f.name(), "roll back");
+        if (f.disk().isReadOnly()) {
+            throw new FsException(Errno.EROFS, "disk " + f.name() + " is read-only");
+        }
+        return new RollbackTarget(f, point);
     }
 
     /** A new disk {@code name}, a clone of the disk or snapshot at {@code path}: it shares the data. */
@@ -1055,7 +1152,11 @@ public final class DiskDirectory implements DiskNamespace {
     /** The snapshots that hold the disk at {@code path}, oldest first, space-separated. */
     private synchronized String snapshotsOf(String path) throws FsException {
         FsPath p = FsPath.parse(path);
-        return p.kind() == FsPath.Kind.DISK ? String.join(" ", snapshots.namesHolding(p.disk())) : "";
+        if (p.kind() != FsPath.Kind.DISK) {
+            return "";
+        }
+        DiskFile f = files.get(p.disk());
+        return f == null ? "" : String.join(" ", snapshots.namesHolding(f.id()));
     }
 
     /** Snapshot names, oldest first. */
@@ -1083,7 +1184,7 @@ public final class DiskDirectory implements DiskNamespace {
                 if (p.kind() == FsPath.Kind.ROOT) {
                     snapshotAll(value);
                 } else {
-                    snapshotDisk(path, value);
+                    snapshotDisk(path, value, uid);
                 }
             }
             case XATTR_ROLLBACK -> rollback(path, value);
@@ -1259,7 +1360,7 @@ public final class DiskDirectory implements DiskNamespace {
             var io = e.getValue().io();
             List<String> snaps;
             synchronized (this) {
-                snaps = snapshots.namesHolding(e.getKey());
+                snaps = snapshots.namesHolding(e.getValue().id());
             }
             disks.add(new DiskStatus(e.getKey(), d.sizeBytes(), d.committedBytes(), d.zeroBytesWritten(), d.sectorSize(), d.isReadOnly(),
                     describeLayers(d), snaps, io.reads().snapshot(), io.writes().snapshot(), io.discards().snapshot()));
@@ -1283,6 +1384,7 @@ public final class DiskDirectory implements DiskNamespace {
                 events.removed(e.getValue(), e.getKey());
             }
             files.clear();
+            hidden.clear();
             for (DiskFile f : handles.openFiles()) {
                 all.add(f.disk());
             }

@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>What must hold: every operation succeeds or fails with an errno other than {@code EIO}
  * (nothing else is thrown); it succeeds exactly when a model of the mount (disks and snapshots
- * as byte arrays) says it should, and then changes the mount as the model does; a refusal
+ * as byte arrays, each disk with an identity that a rename keeps: a snapshot belongs to the disk
+ * it was taken of, not to its name) says it should, and then changes the mount as the model does; a refusal
  * changes nothing. Names, snapshot lists and, every {@link #CHECK_EVERY} operations, every disk's
  * and snapshot's bytes are compared with the model.
  */
@@ -51,6 +52,11 @@ class HostileSnapshotNamesTest {
     /** The model: disks, and snapshots (oldest first) with the disks each holds. */
     private final Map<String, byte[]> disks = new TreeMap<>();
     private final Map<String, Map<String, byte[]>> snaps = new LinkedHashMap<>();
+    /** Each disk's identity, by its name now; a rename keeps it, a new disk (create, clone) gets a new one. */
+    private final Map<String, Long> ids = new TreeMap<>();
+    /** Per snapshot, the identity of the disk each of its entries (by the name then) was taken of. */
+    private final Map<String, Map<String, Long>> snapIds = new LinkedHashMap<>();
+    private long nextId;
     private final Deque<String> recent = new ArrayDeque<>();
 
     @ParameterizedTest(name = "seed {0}")
@@ -61,7 +67,7 @@ class HostileSnapshotNamesTest {
             dir = f.dir;
             for (String d : List.of("a", "b")) {
                 f.add(d, SIZE);
-                disks.put(d, new byte[SIZE]);
+                newDisk(d, new byte[SIZE]);
             }
             Random rnd = new Random(seed);
             int refused = 0;
@@ -139,7 +145,7 @@ class HostileSnapshotNamesTest {
         for (String d : List.of("a", "b")) { // keep disks to act on: deletes and renames take them away
             if (disks.size() < 2 && !disks.containsKey(d)) {
                 fx.add(d, SIZE);
-                disks.put(d, new byte[SIZE]);
+                newDisk(d, new byte[SIZE]);
             }
         }
         int op = rnd.nextInt(12);
@@ -225,6 +231,31 @@ class HostileSnapshotNamesTest {
         }
     }
 
+    private void newDisk(String name, byte[] bytes) {
+        disks.put(name, bytes);
+        ids.put(name, nextId++);
+    }
+
+    /** The name under which snapshot {@code snap} lists the disk whose identity is {@code id}, else null. */
+    private String takenAs(String snap, long id) {
+        for (var e : snapIds.get(snap).entrySet()) {
+            if (e.getValue() == id) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** The name the disk whose identity is {@code id} has now, else null. */
+    private String nameNow(long id) {
+        for (var e : ids.entrySet()) {
+            if (e.getValue() == id) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
     /** Is {@code path} a disk of the model: its name, else null. */
     private String disk(String path) {
         return path.length() > 1 && path.startsWith("/") && disks.containsKey(path.substring(1)) ? path.substring(1) : null;
@@ -251,9 +282,11 @@ class HostileSnapshotNamesTest {
         String d = disk(path);
         return switch (op) {
             case 0, 2 -> valid(name) && !snaps.containsKey(name);
-            case 1 -> valid(name) && d != null && !(snaps.containsKey(name) && snaps.get(name).containsKey(d));
-            case 3 -> d != null && snaps.containsKey(name) && snaps.get(name).containsKey(d);
-            case 4 -> snaps.containsKey(name) && disks.keySet().containsAll(snaps.get(name).keySet());
+            // a snapshot lists one disk per name, and each disk once (under the name it had then)
+            case 1 -> valid(name) && d != null
+                    && !(snaps.containsKey(name) && (snaps.get(name).containsKey(d) || takenAs(name, ids.get(d)) != null));
+            case 3 -> d != null && snaps.containsKey(name) && takenAs(name, ids.get(d)) != null;
+            case 4 -> snaps.containsKey(name) && ids.values().containsAll(snapIds.get(name).values());
             case 5 -> valid(name) && !disks.containsKey(name) && (d != null || snapDisk(path) != null);
             case 6 -> snaps.containsKey(trimSlash(name)) && valid(trimSlash(name)); // FsPath takes "/.snap/S/" as S
             case 7 -> d != null || snapDisk(path) != null;
@@ -271,26 +304,38 @@ class HostileSnapshotNamesTest {
                 Map<String, byte[]> s = new TreeMap<>();
                 disks.forEach((k, v) -> s.put(k, v.clone()));
                 snaps.put(name, s);
+                snapIds.put(name, new TreeMap<>(ids));
             }
-            case 1 -> snaps.computeIfAbsent(name, k -> new TreeMap<>()).put(d, disks.get(d).clone());
-            case 3 -> disks.put(d, snaps.get(name).get(d).clone());
-            case 4 -> snaps.get(name).forEach((k, v) -> disks.put(k, v.clone()));
+            case 1 -> {
+                snaps.computeIfAbsent(name, k -> new TreeMap<>()).put(d, disks.get(d).clone());
+                snapIds.computeIfAbsent(name, k -> new TreeMap<>()).put(d, ids.get(d));
+            }
+            case 3 -> disks.put(d, snaps.get(name).get(takenAs(name, ids.get(d))).clone());
+            // each disk goes back to its own data, under the name it has now
+            case 4 -> snapIds.get(name).forEach((k, id) -> disks.put(nameNow(id), snaps.get(name).get(k).clone()));
             case 5 -> {
                 String[] sd = snapDisk(path);
-                disks.put(name, (d != null ? disks.get(d) : snaps.get(sd[0]).get(sd[1])).clone());
+                newDisk(name, (d != null ? disks.get(d) : snaps.get(sd[0]).get(sd[1])).clone());
             }
-            case 6 -> snaps.remove(trimSlash(name));
+            case 6 -> {
+                snaps.remove(trimSlash(name));
+                snapIds.remove(trimSlash(name));
+            }
             case 7 -> {
                 if (d != null) {
                     disks.remove(d);
+                    ids.remove(d);
                 } else {
                     String[] sd = snapDisk(path);
                     snaps.get(sd[0]).remove(sd[1]);
+                    snapIds.get(sd[0]).remove(sd[1]);
                 }
             }
             case 8 -> {
                 byte[] b = disks.remove(d);
+                long id = ids.remove(d);
                 disks.put(name, b);
+                ids.put(name, id);
             }
             default -> { }
         }

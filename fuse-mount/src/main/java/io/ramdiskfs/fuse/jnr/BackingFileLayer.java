@@ -9,7 +9,7 @@ import io.ramdiskfs.disk.SectorRange;
 import io.ramdiskfs.disk.SectorRun;
 import io.ramdiskfs.fs.BackingFile;
 import io.ramdiskfs.disks.Errno;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import jnr.ffi.LastError;
 import jnr.ffi.Runtime;
 
@@ -32,13 +32,51 @@ public final class BackingFileLayer implements LayerIo, BackingFile {
     private final int fd;
     private final int sectorSize;
     private final boolean readOnly;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Calls using {@link #fd} in flight (the low bits) and {@link #CLOSED}: {@code close(2)} is
+     * made by the last call to leave, never under one, and a call after the close does not start.
+     * A late call would otherwise use a descriptor number the process may have given to another
+     * file since (issue #20 item 13).
+     */
+    private final AtomicInteger calls = new AtomicInteger();
+    private static final int CLOSED = 1 << 30;
     private volatile Runnable release;
+    /**
+     * What {@code statx} said last: a failed one (or a question after the close) answers with
+     * these, never with 0, which would read as a disk of no size (issue #20 item 13).
+     */
+    private volatile long lastSize;
+    private volatile long lastBlocks;
+    private volatile long lastMtimeNanos;
 
     BackingFileLayer(int fd, int sectorSize, boolean readOnly) {
         this.fd = fd;
         this.sectorSize = sectorSize;
         this.readOnly = readOnly;
+        refresh();
+    }
+
+    /** Starts a call that uses the descriptor; false once the layer is closed. */
+    private boolean enter() {
+        while (true) {
+            int c = calls.get();
+            if ((c & CLOSED) != 0) {
+                return false;
+            }
+            if (calls.compareAndSet(c, c + 1)) {
+                return true;
+            }
+        }
+    }
+
+    private void exit() {
+        if (calls.decrementAndGet() == CLOSED) {
+            libc.close(fd); // the last call out of a closed layer
+        }
+    }
+
+    private static DiskException closedError() {
+        return new DiskException(DiskError.IO, "the passthrough disk's backing file is closed (the disk was removed)");
     }
 
     @Override
@@ -61,8 +99,17 @@ public final class BackingFileLayer implements LayerIo, BackingFile {
         long size = sizeBytes();
         long tail = size % sectorSize;
         if (tail != 0) {
-            // A passthrough write ended inside a sector: the disk is whole sectors.
-            libc.fallocate(fd, 0, size, sectorSize - tail);
+            // A passthrough write ended inside a sector: the disk is whole sectors. The file is
+            // extended to match; where it is not (a read-only disk, which is never changed; a
+            // failed fallocate, the budget full; a closed layer) the sector still counts, safely:
+            // reads past the end of the file are zeros, and a write there extends it or fails.
+            if (!readOnly && enter()) {
+                try {
+                    libc.fallocate(fd, 0, size, sectorSize - tail);
+                } finally {
+                    exit();
+                }
+            }
             size += sectorSize - tail;
         }
         return size / sectorSize;
@@ -86,6 +133,20 @@ public final class BackingFileLayer implements LayerIo, BackingFile {
     @Override
     public void read(Object base, long offset, long sector, int count, SectorMarker marker) throws DiskException {
         SectorRange.check(sector, count, sectorCount());
+        if (!enter()) {
+            throw closedError();
+        }
+        try {
+            readRange(base, offset, sector, count);
+        } finally {
+            exit();
+        }
+        if (marker != null) {
+            marker.setRange(sector, sector + count);
+        }
+    }
+
+    private void readRange(Object base, long offset, long sector, int count) throws DiskException {
         long bytes = (long) count * sectorSize;
         if (base == null) {
             readFully(offset, bytes, sector * sectorSize);
@@ -97,9 +158,6 @@ public final class BackingFileLayer implements LayerIo, BackingFile {
             } finally {
                 NativeMemory.free(bounce);
             }
-        }
-        if (marker != null) {
-            marker.setRange(sector, sector + count);
         }
     }
 
@@ -127,6 +185,17 @@ public final class BackingFileLayer implements LayerIo, BackingFile {
     public void write(Object base, long offset, long sector, int count, boolean fua) throws DiskException {
         checkWritable();
         SectorRange.check(sector, count, sectorCount());
+        if (!enter()) {
+            throw closedError();
+        }
+        try {
+            writeRange(base, offset, sector, count);
+        } finally {
+            exit();
+        }
+    }
+
+    private void writeRange(Object base, long offset, long sector, int count) throws DiskException {
         long bytes = (long) count * sectorSize;
         long address = offset;
         long bounce = 0;
@@ -159,9 +228,18 @@ public final class BackingFileLayer implements LayerIo, BackingFile {
     public void unmap(long sector, long count, long zeroBelowFrom) throws DiskException {
         checkWritable();
         SectorRange.check(sector, count, sectorCount());
-        if (count > 0 && libc.fallocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE,
-                sector * sectorSize, count * sectorSize) != 0) {
-            throw failure("fallocate(PUNCH_HOLE)", LastError.getLastError(runtime));
+        if (count == 0) {
+            return;
+        }
+        if (!enter()) {
+            throw closedError();
+        }
+        try {
+            if (libc.fallocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, sector * sectorSize, count * sectorSize) != 0) {
+                throw failure("fallocate(PUNCH_HOLE)", LastError.getLastError(runtime));
+            }
+        } finally {
+            exit();
         }
     }
 
@@ -176,8 +254,15 @@ public final class BackingFileLayer implements LayerIo, BackingFile {
         if (newSectorCount < 0 || newSectorCount > SectorRange.maxSectorCount(sectorSize)) {
             throw DiskException.illegalBlock(newSectorCount, 0, sectorCount());
         }
-        if (libc.ftruncate(fd, newSectorCount * sectorSize) != 0) {
-            throw failure("ftruncate", LastError.getLastError(runtime));
+        if (!enter()) {
+            throw closedError();
+        }
+        try {
+            if (libc.ftruncate(fd, newSectorCount * sectorSize) != 0) {
+                throw failure("ftruncate", LastError.getLastError(runtime));
+            }
+        } finally {
+            exit();
         }
     }
 
@@ -188,6 +273,17 @@ public final class BackingFileLayer implements LayerIo, BackingFile {
      */
     @Override
     public SectorRun run(long sector, long limit, SectorRun out) {
+        if (!enter()) {
+            return out.set(SectorRun.DATA, limit); // closed: claim data, as when the file cannot say
+        }
+        try {
+            return runFrom(sector, limit, out);
+        } finally {
+            exit();
+        }
+    }
+
+    private SectorRun runFrom(long sector, long limit, SectorRun out) {
         long pos = sector * sectorSize;
         long data = libc.lseek(fd, pos, Libc.SEEK_DATA);
         if (data < 0) {
@@ -210,38 +306,37 @@ public final class BackingFileLayer implements LayerIo, BackingFile {
 
     @Override
     public long committedBytes() {
-        return stat(Libc.STATX_BLOCKS_AT) * 512;
+        refresh();
+        return lastBlocks * 512;
     }
 
     @Override
     public long modifiedNanos() {
-        long buf = NativeMemory.allocate(Libc.STATX_BYTES);
-        try {
-            statx(buf);
-            return NativeMemory.getLong(buf + Libc.STATX_MTIME_AT) * 1_000_000_000L
-                    + Integer.toUnsignedLong(NativeMemory.getInt(buf + Libc.STATX_MTIME_AT + 8));
-        } finally {
-            NativeMemory.free(buf);
-        }
+        refresh();
+        return lastMtimeNanos;
     }
 
     private long sizeBytes() {
-        return stat(Libc.STATX_SIZE_AT);
+        refresh();
+        return lastSize;
     }
 
-    private long stat(int field) {
+    /** Asks the file (passthrough writes change it without us); keeps the last answers when it cannot say. */
+    private void refresh() {
+        if (!enter()) {
+            return;
+        }
         long buf = NativeMemory.allocate(Libc.STATX_BYTES);
         try {
-            statx(buf);
-            return NativeMemory.getLong(buf + field);
+            if (libc.statx(fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_SIZE_BLOCKS_TIMES, buf) == 0) {
+                lastSize = NativeMemory.getLong(buf + Libc.STATX_SIZE_AT);
+                lastBlocks = NativeMemory.getLong(buf + Libc.STATX_BLOCKS_AT);
+                lastMtimeNanos = NativeMemory.getLong(buf + Libc.STATX_MTIME_AT) * 1_000_000_000L
+                        + Integer.toUnsignedLong(NativeMemory.getInt(buf + Libc.STATX_MTIME_AT + 8));
+            }
         } finally {
             NativeMemory.free(buf);
-        }
-    }
-
-    private void statx(long buf) {
-        if (libc.statx(fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_SIZE_BLOCKS_TIMES, buf) != 0) {
-            NativeMemory.zero(null, buf, Libc.STATX_BYTES);
+            exit();
         }
     }
 
@@ -263,12 +358,19 @@ public final class BackingFileLayer implements LayerIo, BackingFile {
 
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            Runnable r = release;
-            if (r != null) {
-                r.run();
+        int c;
+        do {
+            c = calls.get();
+            if ((c & CLOSED) != 0) {
+                return;
             }
-            libc.close(fd);
+        } while (!calls.compareAndSet(c, c | CLOSED));
+        Runnable r = release;
+        if (r != null) {
+            r.run();
+        }
+        if (c == 0) {
+            libc.close(fd); // else the last call in flight closes it (exit)
         }
     }
 }
