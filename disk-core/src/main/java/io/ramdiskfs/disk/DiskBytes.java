@@ -9,14 +9,20 @@ package io.ramdiskfs.disk;
  *       bytes, which every write, unmap and resize through this view also takes: no update is
  *       lost to a concurrent writer of the same sector.
  *   <li>An unaligned write goes to the disk as one aligned write assembled in per-thread scratch,
- *       so a failure (no memory) changes nothing. Aligned writes go straight from the caller's
- *       memory: one copy.
+ *       so a failure (no memory) changes nothing (up to {@link #ATOMIC_BYTES}). Aligned writes go
+ *       straight from the caller's memory: one copy.
  *   <li>A read at or past the end returns 0; one that crosses the end is short.
  * </ul>
  */
 public final class DiskBytes {
-    /** Unaligned writes larger than this are split, each piece atomic on its own. */
-    private static final int SCRATCH_BYTES = 1 << 20;
+    /**
+     * Unaligned writes of up to this many bytes (the largest FUSE request) go to the disk as one
+     * write, so a refusal changes nothing; larger ones (the embedded API only) are split, each
+     * piece atomic on its own.
+     */
+    private static final int ATOMIC_BYTES = 1 << 20;
+    /** The scratch holds an atomic write and the partial sectors at both of its ends. */
+    private static final int SCRATCH_BYTES = ATOMIC_BYTES + 2 * SectorRange.MAX_SECTOR_SIZE;
     private static final ThreadLocal<byte[]> SCRATCH = new ThreadLocal<>();
 
     private final LayeredDisk disk;
@@ -186,7 +192,7 @@ public final class DiskBytes {
         while (left > 0) {
             long alignedStart = pos & ~sectorMask;
             int head = (int) (pos - alignedStart);
-            int part = Math.min(left, SCRATCH_BYTES - 2 * sectorSize - head);
+            int part = Math.min(left, ATOMIC_BYTES);
             long alignedEnd = roundUp(pos + part);
             int span = (int) (alignedEnd - alignedStart);
             long scratchBase = NativeMemory.BYTE_ARRAY_BASE;

@@ -202,4 +202,27 @@ class DiskBytesTest {
         SectorPattern.check(got, 277, 3000, 777, 5, SS);
         SectorPattern.check(got, 3277, 5000 - 3277, 3777, 0, SS);
     }
+
+    /**
+     * The largest FUSE write, 1 MiB at an unaligned offset, spans 17 chunks. With room for 16 it
+     * is refused whole: it used to be split at the scratch's size, and the first piece landed
+     * before the second was refused (issue 20, item 11).
+     */
+    @Test
+    void anUnalignedMebibyteWriteTheBudgetRefusesWritesNothing() throws Exception {
+        MemoryBudget sixteen = new MemoryBudget(16L * RamLayer.CHUNK_BYTES);
+        disk = LayeredDisk.of(RamLayer.create(4L << 20, SS, sixteen), false);
+        DiskBytes bytes = disk.bytes();
+        byte[] data = new byte[1 << 20];
+        java.util.Arrays.fill(data, (byte) 0x5a); // not zeros: zeros need no memory
+        assertFails(DiskError.NO_SPACE, () -> bytes.write(100, data, BYTES, data.length));
+        assertEquals(0, sixteen.used(), "a refused write holds memory");
+        byte[] back = new byte[data.length + 2 * SS];
+        bytes.read(0, back, BYTES, back.length);
+        for (int i = 0; i < back.length; i++) {
+            if (back[i] != 0) {
+                throw new AssertionError("a refused write changed byte " + i + " to " + back[i]);
+            }
+        }
+    }
 }

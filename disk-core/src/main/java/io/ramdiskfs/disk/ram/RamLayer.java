@@ -426,6 +426,14 @@ public final class RamLayer implements LayerIo {
             return;
         }
         long end = sector + count;
+        long first = sector >>> chunkShift;
+        long last = (end - 1) >>> chunkShift;
+        if (first != last) {
+            storeAcross(base, offset, sector, end, overwrite, stripesOf(first, last));
+            return;
+        }
+        // One chunk, one stripe: a reservation short by a concurrent unmap fails in allocate,
+        // before the piece changes anything.
         long credit = reserveFor(base, offset, sector, end);
         try {
             long s = sector;
@@ -455,9 +463,69 @@ public final class RamLayer implements LayerIo {
     }
 
     /**
+     * A write over several chunks, with all their stripes held from the reservation to the last
+     * piece: the memory it needs is counted exactly and reserved at once, so a refused write
+     * changes nothing even while other requests unmap or write the same chunks (a lock-free
+     * estimate could come up short after earlier pieces had landed). Stripes are taken in
+     * ascending order, as {@link #lockAll} takes them, so two such writes cannot deadlock.
+     */
+    private void storeAcross(Object base, long offset, long sector, long end, boolean overwrite, long stripeMask)
+            throws DiskException {
+        lockStripes(stripeMask);
+        try {
+            if (closed || frozen) {
+                throw unusable();
+            }
+            long credit = reserveFor(base, offset, sector, end);
+            try {
+                for (long s = sector; s < end; ) {
+                    long c = s >>> chunkShift;
+                    long pieceEnd = Math.min(end, (c + 1) << chunkShift);
+                    // A piece past a shrink that came before this write is dropped.
+                    if (pieceEnd <= sectorCount) {
+                        credit = writePiece(c, s, pieceEnd, base, offset + ((s - sector) << sectorShift), overwrite, credit);
+                    }
+                    s = pieceEnd;
+                }
+            } finally {
+                if (credit > 0) {
+                    budget.release(credit);
+                }
+            }
+        } finally {
+            unlockStripes(stripeMask);
+        }
+    }
+
+    /** The stripes of chunks {@code [first, last]} as a bit mask ({@link #STRIPES} is 64). */
+    private static long stripesOf(long first, long last) {
+        if (last - first >= STRIPES - 1) {
+            return -1L;
+        }
+        long mask = 0;
+        for (long c = first; c <= last; c++) {
+            mask |= 1L << (c & (STRIPES - 1));
+        }
+        return mask;
+    }
+
+    private void lockStripes(long mask) {
+        for (long m = mask; m != 0; m &= m - 1) {
+            stripes[Long.numberOfTrailingZeros(m)].writeLock();
+        }
+    }
+
+    private void unlockStripes(long mask) {
+        for (long m = mask; m != 0; m &= m - 1) {
+            stripes[Long.numberOfTrailingZeros(m)].tryUnlockWrite();
+        }
+    }
+
+    /**
      * Reserves memory for every chunk of the range that holds none yet, so that a write the
-     * budget cannot hold fails before it changes anything. Read without locks: a concurrent change
-     * only makes the estimate a little off, and {@link #allocate} covers any shortfall.
+     * budget cannot hold fails before it changes anything. Exact when the range's stripes are
+     * held ({@link #storeAcross}); for one chunk read without its lock, where a concurrent unmap
+     * can only make {@link #allocate} ask for the shortfall before the piece changes anything.
      */
     private long reserveFor(Object base, long offset, long sector, long end) throws DiskException {
         long need = 0;
