@@ -24,9 +24,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code nbdkit --tls=require --tls-certificates=DIR file dir=MOUNT}, clients holding only the CA
  * certificate. Over TCP between two network namespaces of the test's own making and over a Unix
  * socket: data written through TLS is in the mount and data written in the mount comes back through
- * TLS; a client in the clear is refused, and so is one that trusts another CA (libnbd verifies a
- * TCP server's certificate and address; qemu verifies it on a Unix socket too, given
- * {@code tls-hostname}). NbdIT has the rest of NBD (holes, trim, snapshots) and TLS-PSK.
+ * TLS; a client in the clear is refused, and so is one that trusts another CA or meets a
+ * certificate for another address (libnbd and qemu verify a TCP server's certificate and name;
+ * over a Unix socket qemu does, given {@code tls-hostname}, and libnbd 1.14 does not). NbdIT has the rest of NBD (holes, trim, snapshots) and TLS-PSK.
  */
 @RequiresFuse(root = true, tools = {"nbdkit", "nbdinfo", "nbdcopy", "qemu-io", "ip", "openssl"})
 class NbdTlsIT {
@@ -54,10 +54,14 @@ class NbdTlsIT {
             String host = net.serverAddress();
             TlsCerts certs = TlsCerts.create(dir.resolve("pki"), host);
             TlsCerts stranger = TlsCerts.create(dir.resolve("stranger"), host);
+            // Signed by a CA the client trusts, but for another address than the one it dials.
+            TlsCerts misnamed = TlsCerts.create(dir.resolve("misnamed"), "192.0.2.99");
             List<String> tlsArgs = List.of("--tls=require", "--tls-certificates=" + certs.serverDir(), "file", "dir=" + mp);
             try (Nbdkit tcp = Nbdkit.start(dir, "nbdkit-x509", net.inServer(),
                         concat(List.of("-i", host, "-p", String.valueOf(PORT)), tlsArgs));
-                    Nbdkit unix = Nbdkit.start(dir, "nbdkit-x509-unix", List.of(), concat(List.of("-U", socket.toString()), tlsArgs))) {
+                    Nbdkit unix = Nbdkit.start(dir, "nbdkit-x509-unix", List.of(), concat(List.of("-U", socket.toString()), tlsArgs));
+                    Nbdkit wrongName = Nbdkit.start(dir, "nbdkit-x509-misnamed", net.inServer(), List.of("-i", host, "-p",
+                            String.valueOf(PORT + 1), "--tls=require", "--tls-certificates=" + misnamed.serverDir(), "file", "dir=" + mp))) {
                 String trusted = "?tls-certificates=" + certs.clientDir();
                 String tcpUri = "nbds://" + host + ":" + PORT + "/disk0";
 
@@ -80,6 +84,11 @@ class NbdTlsIT {
                 assertNotEquals(0, plain.exitCode(), plain.describe());
                 Cmd.Result strangerCa = net.inClient("nbdinfo", tcpUri + "?tls-certificates=" + stranger.clientDir());
                 assertNotEquals(0, strangerCa.exitCode(), strangerCa.describe());
+                assertTrue(strangerCa.stderr().contains("certificate"), strangerCa.describe());
+                Cmd.Result otherName = net.inClient("nbdinfo", "nbds://" + host + ":" + (PORT + 1) + "/disk0?tls-certificates="
+                        + misnamed.clientDir());
+                assertNotEquals(0, otherName.exitCode(), otherName.describe());
+                assertTrue(otherName.stderr().contains("certificate"), otherName.describe());
 
                 // qemu's own client over TCP: it checks the certificate names the address it dialled.
                 String inet = "server.type=inet,server.host=" + host + ",server.port=" + PORT;
@@ -88,6 +97,10 @@ class NbdTlsIT {
                 byte[] fives = new byte[(int) MiB];
                 java.util.Arrays.fill(fives, (byte) 0x5a);
                 Tools.cmp(Files.write(dir.resolve("fives"), fives), 0, disk0, MiB, MiB);
+                Cmd.Result qemuOtherName = net.inClient(qemuIo(misnamed.clientDir(), "server.type=inet,server.host=" + host
+                        + ",server.port=" + (PORT + 1), "read 0 64k").toArray(String[]::new));
+                assertNotEquals(0, qemuOtherName.exitCode(), qemuOtherName.describe());
+                assertTrue(qemuOtherName.stderr().contains("does not match the hostname"), qemuOtherName.describe());
 
                 // The Unix socket: the same disk through TLS, nothing in the clear.
                 String unixUri = "nbds+unix:///disk0?socket=" + socket + "&tls-certificates=" + certs.clientDir();
