@@ -6,7 +6,7 @@
 #   memdiff  a ramdiskfs RAM layer over a raw image on /dev/shm (reads fall through to the image)
 #   nbdkit   `nbdkit memory 1G`, reached by qemu's own NBD client over a Unix socket
 #   nbdfile  a ramdiskfs disk exported by `nbdkit file dir=MOUNT` (the README's NBD export), reached
-#            the same way: nbdkit minus nbdfile is what the FUSE hop under an NBD server costs
+#            the same way: nbdfile against nbdkit is what the FUSE hop under an NBD server costs
 # The guest (bench/vm/build-guest.sh --fio: Debian kernel, busybox, the host's fio and its
 # libraries in the initramfs) runs six jobs on /dev/vda, reads first so that they read the data
 # the host put there: 4 KiB random read qd1 and qd32, 1 MiB sequential read, then 1 MiB sequential
