@@ -5,6 +5,8 @@
 #   pt       a plain ramdiskfs disk on the passthrough fast lane (--passthrough; root, Linux 6.9+)
 #   memdiff  a ramdiskfs RAM layer over a raw image on /dev/shm (reads fall through to the image)
 #   nbdkit   `nbdkit memory 1G`, reached by qemu's own NBD client over a Unix socket
+#   nbdfile  a ramdiskfs disk exported by `nbdkit file dir=MOUNT` (the README's NBD export), reached
+#            the same way: nbdfile against nbdkit is what the FUSE hop under an NBD server costs
 # The guest (bench/vm/build-guest.sh --fio: Debian kernel, busybox, the host's fio and its
 # libraries in the initramfs) runs six jobs on /dev/vda, reads first so that they read the data
 # the host put there: 4 KiB random read qd1 and qd32, 1 MiB sequential read, then 1 MiB sequential
@@ -14,7 +16,7 @@
 # a PVM variant stock kernels do not boot under) makes the guest slow and noisy: read medians and
 # ranges, and ratios to tmpfs within a round.
 #
-#   sudo bench/vm.sh                      # ROUNDS=3 RUNTIME=5 REGION=256M TARGETS="tmpfs fuse pt memdiff nbdkit"
+#   sudo bench/vm.sh                      # ROUNDS=3 RUNTIME=5 REGION=256M TARGETS="tmpfs fuse pt memdiff nbdkit nbdfile"
 # Output: one CSV line per job and boot on stdout (and in OUT, default bench/results/vm-DATE.csv),
 # the summary table (Markdown) on stderr and in OUT with .md.
 set -euo pipefail
@@ -23,7 +25,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../bin/lib/checks.sh
 . "$ROOT/bin/lib/checks.sh"
 ROUNDS=${ROUNDS:-3}; RUNTIME=${RUNTIME:-5}; REGION=${REGION:-256M}; SIZE=1G
-TARGETS=${TARGETS:-"tmpfs fuse pt memdiff nbdkit"}
+TARGETS=${TARGETS:-"tmpfs fuse pt memdiff nbdkit nbdfile"}
 OUT=${OUT:-$ROOT/bench/results/vm-$(date +%Y%m%d-%H%M).csv}
 JAR=$(ls "$ROOT"/fuse-mount/target/fuse-mount-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -n 1 || true)
 
@@ -42,12 +44,13 @@ KIT=$("$ROOT/bench/vm/build-guest.sh" --fio | tail -n 1)
 
 S=$(mktemp -d /tmp/ramdiskfs-vm.XXXXXX)
 SHM=$(mktemp -d /dev/shm/ramdiskfs-vm.XXXXXX)
-MNT=$S/mnt; RD_PID=; NBD_PID=; QEMU_PID=
+MNT=$S/mnt; RD_PID=; NBD_PID=; NBDFILE_PID=; QEMU_PID=
 cleanup() {
     # Only what this script started, by PID. No errexit here: `wait` on a killed child is non-zero.
     set +e
     [ -n "$QEMU_PID" ] && kill -KILL "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
     [ -n "$NBD_PID" ] && kill -TERM "$NBD_PID" 2>/dev/null && wait "$NBD_PID" 2>/dev/null
+    [ -n "$NBDFILE_PID" ] && kill -TERM "$NBDFILE_PID" 2>/dev/null && wait "$NBDFILE_PID" 2>/dev/null
     [ -n "$RD_PID" ] && kill -TERM "$RD_PID" 2>/dev/null && wait "$RD_PID" 2>/dev/null
     awk -v m="$MNT" '$5 == m' /proc/self/mountinfo | grep -q . && fusermount -uz "$MNT"
     rm -rf "$S" "$SHM"
@@ -75,6 +78,22 @@ NBD_PID=$!
 for _ in $(seq 100); do [ -S "$S/nbd.sock" ] && break; sleep 0.1; done
 NBD_URI="nbd+unix:///?socket=$S/nbd.sock"
 
+# nbdfile: nbdkit's file plugin over the mount, serving the disk nbdfile (made with truncate, as a
+# user would) by name; nbdkit opens MNT/nbdfile per connection, with no page cache of its own.
+nbdfile_start() {
+    truncate -s "$SIZE" "$MNT/nbdfile"
+    nbdkit --foreground --unix "$S/nbdfile.sock" file dir="$MNT" > "$S/nbdkit-file.log" 2>&1 &
+    NBDFILE_PID=$!
+    for _ in $(seq 100); do [ -S "$S/nbdfile.sock" ] && break; sleep 0.1; done
+    [ -S "$S/nbdfile.sock" ] || { echo "bench/vm.sh: nbdkit file did not start:" >&2; cat "$S/nbdkit-file.log" >&2; exit 1; }
+}
+nbdfile_reset() {   # the disk punched empty and refilled through the mount; prints the NBD URI
+    fallocate --punch-hole --offset 0 --length "$(numfmt --from=iec "$SIZE")" "$MNT/nbdfile"
+    dd if="$SHM/fill.raw" of="$MNT/nbdfile" bs=1M conv=notrunc oflag=direct status=none
+    echo "nbd+unix:///nbdfile?socket=$S/nbdfile.sock"
+}
+case " $TARGETS " in *" nbdfile "*) nbdfile_start ;; esac
+
 # Puts TARGET back to the starting state; prints the -drive file= of it.
 reset_target() {
     case $1 in
@@ -88,6 +107,7 @@ reset_target() {
                  echo "$MNT/memdiff" ;;
         nbdkit) qemu-img convert -n -f raw -O raw "$SHM/fill.raw" "$NBD_URI" >&2
                 echo "$NBD_URI" ;;
+        nbdfile) nbdfile_reset ;;
     esac
 }
 

@@ -148,6 +148,8 @@ class NbdIT {
                         .assertOk();
             }
 
+            heldOpenByAClient(mp, dir, socket);
+
             // nbdcopy of the 100 GiB disk by its data: to nothing, and to a sparse file equal to it.
             Cmd.Result toNull = Cmd.run(QUICK, "nbdcopy", unix(socket, "big"), "null:").assertOk();
             Path copy = dir.resolve("big.raw");
@@ -170,6 +172,54 @@ class NbdIT {
             }
         } finally {
             Cmd.run("rm", "-rf", sockets.toString());
+        }
+    }
+
+    /**
+     * nbdkit opens a disk for writing per connection: while a client is connected a snapshot of it
+     * works and a rollback is refused with EBUSY (as for any writer of the file); once it has gone,
+     * the rollback is done.
+     */
+    private static void heldOpenByAClient(Path mp, Path dir, Path socket) throws Exception {
+        Path small = mp.resolve("small").toRealPath(); // as /proc/PID/fd links name it
+        Cmd.ok("setfattr", "-n", "user.ramdiskfs.snapshot", "-v", "held0", small.toString());
+        Process client = new ProcessBuilder("qemu-io", "-f", "raw", "-c", "sleep 20000", unix(socket, "small"))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("held.log").toFile()).start();
+        long pid = Long.parseLong(Files.readString(dir.resolve("nbdkit.pid")).strip());
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!opens(pid, small)) {
+                assertTrue(client.isAlive() && System.nanoTime() < deadline, "nbdkit never opened " + small + ": "
+                        + Files.readString(dir.resolve("held.log")));
+                Thread.sleep(20);
+            }
+            Cmd.Result rollback = Cmd.run("setfattr", "-n", "user.ramdiskfs.rollback", "-v", "held0", small.toString());
+            assertNotEquals(0, rollback.exitCode(), rollback.describe());
+            assertTrue(rollback.stderr().contains("Device or resource busy"), rollback.describe());
+            Cmd.ok("setfattr", "-n", "user.ramdiskfs.snapshot", "-v", "held1", small.toString());
+        } finally {
+            client.destroy();
+            client.waitFor();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (opens(pid, small)) {
+            assertTrue(System.nanoTime() < deadline, "nbdkit still holds " + small + " after its client left");
+            Thread.sleep(20);
+        }
+        Cmd.ok("setfattr", "-n", "user.ramdiskfs.rollback", "-v", "held0", small.toString());
+        Cmd.ok("rm", mp.resolve(".snap/held0/small").toString(), mp.resolve(".snap/held1/small").toString());
+    }
+
+    /** Whether process PID has FILE open (one of its /proc/PID/fd links points at it). */
+    private static boolean opens(long pid, Path file) throws java.io.IOException {
+        try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(file);
+                } catch (java.io.IOException e) {
+                    return false; // closed meanwhile
+                }
+            });
         }
     }
 
