@@ -144,6 +144,11 @@ public final class FileLayer implements LayerIo {
         return !replaced;
     }
 
+    /** True once closed: no disk reads this image any more. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** A commit renamed a new image over this one's path; see {@link #pathIsCurrent}. */
     public void markReplaced() {
         replaced = true;

@@ -80,11 +80,14 @@ final class FuseLoop {
     private final DataRequests data;
     /** FUSE passthrough for the disks that can have it; null when not wanted. */
     private final Passthrough passthrough;
+    /** Told after each request libfuse processed (a descriptor lent for a splice may then close). */
+    private final Runnable requestDone;
     private final List<Thread> workers = new ArrayList<>();
 
     private FuseLoop(Pointer fuse, Pointer mountpointOut, boolean parallelWrites, int maxRequestBytes, DiskDirectory dataDir,
-            Passthrough passthrough) {
+            Passthrough passthrough, Runnable requestDone) {
         this.fuse = fuse;
+        this.requestDone = requestDone;
         this.mountpointOut = mountpointOut;
         this.session = lib.fuse_get_session(fuse);
         this.channel = lib.fuse_session_next_chan(session, null);
@@ -126,9 +129,10 @@ final class FuseLoop {
      *                        libfuse ({@link DataRequests})
      * @param passthrough     when not null, ask for FUSE passthrough and open the disks that can
      *                        have it with it
+     * @param requestDone     run on the worker after each request libfuse processed
      */
     static FuseLoop start(FuseOperations ops, Path mountPoint, List<String> args, int threads, boolean parallelWrites,
-            int maxRequestBytes, DiskDirectory dataDir, Passthrough passthrough) throws MountException {
+            int maxRequestBytes, DiskDirectory dataDir, Passthrough passthrough, Runnable requestDone) throws MountException {
         LibFuse2 l = library();
         List<String> argv = new ArrayList<>(List.of("ramdiskfs", "-f", mountPoint.toString()));
         argv.addAll(args);
@@ -143,7 +147,7 @@ final class FuseLoop {
         }
         FuseLoop loop;
         try {
-            loop = new FuseLoop(fuse, mountpointOut, parallelWrites, maxRequestBytes, dataDir, passthrough);
+            loop = new FuseLoop(fuse, mountpointOut, parallelWrites, maxRequestBytes, dataDir, passthrough, requestDone);
         } catch (LinkageError | RuntimeException e) {
             l.fuse_teardown(fuse, mountpointOut.getPointer(0));
             throw new MountException("could not set up the FUSE channel at " + mountPoint + ": " + e.getMessage(), e);
@@ -210,7 +214,11 @@ final class FuseLoop {
         } else if (initChannel != null && initChannel.accepts(buf.address(), res)) {
             ch = initChannel.channel();
         }
-        lib.fuse_session_process(session, buf, res, ch);
+        try {
+            lib.fuse_session_process(session, buf, res, ch);
+        } finally {
+            requestDone.run();
+        }
     }
 
     /** The request at {@code buf} threw {@code t}: log it and answer EIO, so its caller does not wait forever. */

@@ -55,7 +55,7 @@ public final class FuseSession {
         }
         FuseSession s = new FuseSession(mountPoint, adapter, FuseLoop.start(adapter.operations(), mountPoint, options,
                 serving.threads(), serving.parallelWrites(), serving.maxRequestBytes(), serving.directData() ? dir : null,
-                serving.passthrough() ? new Passthrough(dir) : null));
+                serving.passthrough() ? new Passthrough(dir) : null, adapter.rawCallbacks()::requestDone));
         s.reaper.start();
         return s;
     }

@@ -137,7 +137,7 @@ final class RawDataCallbacks {
             long fh = NativeMemory.getLong(fi + fhOffset);
             int n = (int) Math.min(size, Integer.MAX_VALUE);
             FileLayer image = dir.imageUnder(fh, offset, n);
-            int fd = image == null ? -1 : images.of(image);
+            int fd = image == null ? -1 : images.lend(image);
             vec = libc.malloc(BUFVEC_BYTES);
             if (vec == 0) {
                 return -Errno.ENOMEM.code();
@@ -166,6 +166,11 @@ final class RawDataCallbacks {
             libc.free(vec);
             return ErrnoMapper.fail("read", cString(path), offset, size, t);
         }
+    }
+
+    /** The FUSE loop's word that the request on this thread is done: a descriptor lent to it may close. */
+    void requestDone() {
+        images.requestDone();
     }
 
     /** Closes what {@link #readBuf} opened; call once no request can arrive any more. */
