@@ -1,5 +1,6 @@
 package io.ramdiskfs.cli;
 
+import io.ramdiskfs.fs.ControlAttributes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.FileSystemException;
@@ -54,7 +55,7 @@ public final class ImageCommand {
             }
             Path disk = Path.of(args[1]);
             long start = System.nanoTime();
-            MountAttributes.write(disk, "ramdiskfs.commit", "1");
+            MountAttributes.write(disk, ControlAttributes.COMMIT, "1");
             out.println("committed " + disk + " into its base image in " + millis(start) + " ms; it is now an empty RAM layer over it");
             return 0;
         } catch (UsageException e) {
@@ -95,7 +96,7 @@ public final class ImageCommand {
             throw new UsageException("save: " + disk + " is not a disk of a ramdiskfs mount");
         }
         long start = System.nanoTime();
-        MountAttributes.write(disk, "ramdiskfs.save", image == null ? "" : image.toString());
+        MountAttributes.write(disk, ControlAttributes.SAVE, image == null ? "" : image.toString());
         String shown = image == null ? "its persist image" : image.toString();
         String first = status(disk);
         String id = first.split(" ", 2)[0];
@@ -157,7 +158,7 @@ public final class ImageCommand {
     }
 
     private static String status(Path disk) throws IOException {
-        return MountAttributes.read(disk, "ramdiskfs.save_status");
+        return MountAttributes.read(disk, ControlAttributes.SAVE_STATUS);
     }
 
     private static String reason(IOException e) {

@@ -1,6 +1,7 @@
 package io.ramdiskfs.cli;
 
 import io.ramdiskfs.DiskNames;
+import io.ramdiskfs.fs.ControlAttributes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.DirectoryStream;
@@ -46,7 +47,7 @@ public final class LifecycleCommand {
         try {
             switch (command) {
                 case "snapshot" -> snapshot(two(command, rest, "MOUNT[/DISK] NAME"));
-                case "rollback" -> setAttribute(two(command, rest, "MOUNT[/DISK] NAME"), "ramdiskfs.rollback");
+                case "rollback" -> setAttribute(two(command, rest, "MOUNT[/DISK] NAME"), ControlAttributes.ROLLBACK);
                 case "snapshots" -> list(one(command, rest, "MOUNT"));
                 default -> cloneDisk(two(command, rest, "SRC DST"));
             }
@@ -79,7 +80,7 @@ public final class LifecycleCommand {
         if (Files.isDirectory(target)) {
             Files.createDirectory(target.resolve(DiskNames.SNAPSHOT_DIRECTORY).resolve(a.get(1)));
         } else {
-            setAttribute(a, "ramdiskfs.snapshot");
+            setAttribute(a, ControlAttributes.SNAPSHOT);
         }
         out.println("snapshot " + a.get(1) + " of " + target);
     }
@@ -117,7 +118,7 @@ public final class LifecycleCommand {
         if (mount == null || !mount.equals(dst.getParent())) {
             throw new UsageException("clone: " + dst + " must be a new disk in the mount of " + src + " (" + mount + ")");
         }
-        setAttribute(List.of(src.toString(), dst.getFileName().toString()), "ramdiskfs.clone");
+        setAttribute(List.of(src.toString(), dst.getFileName().toString()), ControlAttributes.CLONE);
         out.println("cloned " + src + " to " + dst);
     }
 

@@ -1,5 +1,6 @@
 package io.ramdiskfs.cli;
 
+import io.ramdiskfs.fs.ControlAttributes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -39,16 +40,16 @@ final class MountAttributes {
         }
     }
 
-    /** Sets {@code user.NAME} of {@code file} to {@code value}. */
+    /** Sets the attribute {@code name} (a {@link ControlAttributes} name) of {@code file} to {@code value}. */
     static void write(Path file, String name, String value) throws IOException {
-        call(file, v -> v.write(name, ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8))));
+        call(file, v -> v.write(ControlAttributes.viewName(name), ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8))));
     }
 
-    /** {@code user.NAME} of {@code file} as text (up to 4 KiB). */
+    /** The attribute {@code name} (a {@link ControlAttributes} name) of {@code file} as text (up to 4 KiB). */
     static String read(Path file, String name) throws IOException {
         return call(file, v -> {
-            ByteBuffer b = ByteBuffer.allocate(4096);
-            v.read(name, b);
+            ByteBuffer b = ByteBuffer.allocate(ControlAttributes.MAX_VALUE_BYTES);
+            v.read(ControlAttributes.viewName(name), b);
             return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).trim();
         });
     }

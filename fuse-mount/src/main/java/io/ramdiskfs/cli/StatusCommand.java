@@ -1,7 +1,7 @@
 package io.ramdiskfs.cli;
 
 import io.ramdiskfs.MountTable;
-import io.ramdiskfs.fs.DiskDirectory;
+import io.ramdiskfs.fs.ControlAttributes;
 import io.ramdiskfs.status.MountStatus;
 import io.ramdiskfs.status.StatusJson;
 import java.io.IOException;
@@ -26,7 +26,7 @@ import java.util.List;
  */
 public final class StatusCommand {
     static final String USAGE = "usage: ramdiskfs status [MOUNTPOINT] [--json]";
-    private static final String STATUS = DiskDirectory.XATTR_STATUS.substring("user.".length());
+    private static final String STATUS = ControlAttributes.viewName(ControlAttributes.STATUS);
 
     private final PrintStream out;
     private final PrintStream err;

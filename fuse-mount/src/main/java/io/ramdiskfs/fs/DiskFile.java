@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DiskFile implements ServedDisk {
     private final DiskDirectory directory;
     private final long inode;
-    /** The name in the mount root (or, for a snapshot file, in its snapshot); set under the directory's monitor. */
+    /** The name in the mount root (or, for a snapshot file, in its snapshot); set under the {@link DirectoryLock}. */
     private volatile String name;
     private final LayeredDisk disk;
     /** Follows the disk through renames: "I/O since mount" is the disk's, whatever its name. */
@@ -32,11 +32,11 @@ public final class DiskFile implements ServedDisk {
     private volatile long atimeNanos;
     private volatile long mtimeNanos;
     private volatile long ctimeNanos;
-    /** Guarded by the directory's monitor. */
+    /** Guarded by the {@link DirectoryLock}. */
     private int openHandles;
-    /** Handles open for writing; guarded by the directory's monitor. */
+    /** Handles open for writing; guarded by the {@link DirectoryLock}. */
     private int writers;
-    /** Guarded by the directory's monitor. */
+    /** Guarded by the {@link DirectoryLock}. */
     private boolean unlinked;
     /** Handles the kernel serves by passthrough: it reads and writes the disk without us. */
     private final AtomicInteger passthroughOpens = new AtomicInteger();
@@ -225,7 +225,7 @@ public final class DiskFile implements ServedDisk {
         return unlinked && openHandles == 0;
     }
 
-    /** True once the file has left the namespace (guarded by the directory's monitor). */
+    /** True once the file has left the namespace (guarded by the {@link DirectoryLock}). */
     boolean isUnlinked() {
         return unlinked;
     }

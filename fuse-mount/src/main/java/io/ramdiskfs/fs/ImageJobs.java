@@ -256,8 +256,8 @@ public final class ImageJobs {
         DiskFile f = diskAt(path);
         Captured captured;
         FileLayer base;
-        synchronized (directory) {
-            if (!directory.awaitNoWriters(f, directory.releaseDeadline())) {
+        synchronized (directory.lock()) {
+            if (!directory.lock().awaitNoWriters(f, directory.lock().releaseDeadline())) {
                 throw new FsException(Errno.EBUSY, "disk " + path + " is open for writing (" + f.writers()
                         + " handles: a VM or a loop device?); stop the writer first");
             }
@@ -267,7 +267,7 @@ public final class ImageJobs {
             List<LayerIo> layers = f.disk().layers();
             if (layers.size() < 2 || !(layers.get(layers.size() - 1) instanceof FileLayer image) || !image.isReadOnly()) {
                 throw new FsException(Errno.EOPNOTSUPP, "only a memdiff: disk can be committed; " + path + " is "
-                        + DiskDirectory.describeLayers(f.disk()));
+                        + MountStatusView.describeLayers(f.disk()));
             }
             if (FileLayer.isBlockDevice(image.path())) {
                 throw new FsException(Errno.EOPNOTSUPP, "the base " + image.path() + " is a block device: a commit writes a new"
@@ -338,7 +338,7 @@ public final class ImageJobs {
      * Another disk of the mount over the same base file (a clone shares the layer; a second
      * {@code -d memdiff:} over the same image opens it again), or null. Snapshots of the disk
      * itself do not count: they keep the old base's descriptor and end with the process.
-     * Call holding the directory's monitor.
+     * Call holding the {@link DirectoryLock}.
      */
     private String otherDiskOn(DiskFile f, FileLayer base) {
         for (var served : directory.disks()) {

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The named snapshots of a mount, oldest first: each name holds, per disk, a read-only
  * {@link DiskFile} over the disk's frozen chain at the snapshot's instant. This is what
- * {@code MOUNT/.snap/NAME/DISK} shows. Guarded by the {@link DiskDirectory}'s monitor.
+ * {@code MOUNT/.snap/NAME/DISK} shows. Guarded by the {@link DirectoryLock}.
  *
  * <p>A snapshot belongs to the disk it was taken of, by the disk's identity ({@link DiskFile#id},
  * its inode number, which a rename keeps and no new disk reuses), not by its name: a name can be

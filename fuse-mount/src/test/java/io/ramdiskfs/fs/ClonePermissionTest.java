@@ -23,11 +23,11 @@ class ClonePermissionTest {
             fx.add("mine", 4096);
             fx.dir.chown("/mine", NOBODY, NOBODY);
 
-            assertFsErrno(Errno.EACCES, () -> fx.dir.setXattr("/mine", DiskDirectory.XATTR_CLONE, "copy", NOBODY, NOBODY));
-            assertFsErrno(Errno.EACCES, () -> fx.dir.setXattr("/mine", DiskDirectory.XATTR_CLONE, "copy", NOBODY, 0));
+            assertFsErrno(Errno.EACCES, () -> fx.dir.setXattr("/mine", ControlAttributes.CLONE, "copy", NOBODY, NOBODY));
+            assertFsErrno(Errno.EACCES, () -> fx.dir.setXattr("/mine", ControlAttributes.CLONE, "copy", NOBODY, 0));
             assertEquals(List.of("mine"), fx.dir.names());
 
-            fx.dir.setXattr("/mine", DiskDirectory.XATTR_CLONE, "copy", 0, 0);
+            fx.dir.setXattr("/mine", ControlAttributes.CLONE, "copy", 0, 0);
             assertEquals(List.of("copy", "mine"), fx.dir.names().stream().sorted().toList());
         }
     }
@@ -36,8 +36,8 @@ class ClonePermissionTest {
     void onAReadOnlyMountTheAnswerIsErofsForEveryone() throws Exception {
         try (Fixture fx = Fixture.readOnlyMount()) {
             fx.add("disk", 4096);
-            assertFsErrno(Errno.EROFS, () -> fx.dir.setXattr("/disk", DiskDirectory.XATTR_CLONE, "copy", NOBODY, NOBODY));
-            assertFsErrno(Errno.EROFS, () -> fx.dir.setXattr("/disk", DiskDirectory.XATTR_CLONE, "copy", 0, 0));
+            assertFsErrno(Errno.EROFS, () -> fx.dir.setXattr("/disk", ControlAttributes.CLONE, "copy", NOBODY, NOBODY));
+            assertFsErrno(Errno.EROFS, () -> fx.dir.setXattr("/disk", ControlAttributes.CLONE, "copy", 0, 0));
         }
     }
 }

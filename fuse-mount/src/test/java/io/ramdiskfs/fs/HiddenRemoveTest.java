@@ -33,7 +33,7 @@ class HiddenRemoveTest {
             assertSame(fx.dir.file(fh), fx.dir.lookup(HIDDEN), "libfuse's getattr of the open handle finds it by the hidden name");
             fx.dir.snapshotAll("s");
             assertEquals(List.of("keep"), fx.dir.list("/.snap/s"));
-            assertFsErrno(Errno.ENOENT, () -> fx.dir.setXattr(HIDDEN, DiskDirectory.XATTR_SNAPSHOT, "s", 0, 0),
+            assertFsErrno(Errno.ENOENT, () -> fx.dir.setXattr(HIDDEN, ControlAttributes.SNAPSHOT, "s", 0, 0),
                     "a snapshot of a removed disk (fsetxattr on its descriptor)");
             assertFsErrno(Errno.ENOENT, () -> fx.dir.rollback(HIDDEN, "s"));
             fx.assertPattern(fh, 0, 64 << 10, 3);

@@ -201,11 +201,11 @@ class HostileSnapshotNamesTest {
     private void act(int op, String path, String name, Random rnd) throws Exception {
         switch (op) {
             case 0 -> dir.snapshotAll(name);
-            case 1 -> dir.setXattr(path, DiskDirectory.XATTR_SNAPSHOT, name, 0, 0);
-            case 2 -> dir.setXattr("/", DiskDirectory.XATTR_SNAPSHOT, name, 0, 0);
-            case 3 -> dir.setXattr(path, DiskDirectory.XATTR_ROLLBACK, name, 0, 0);
-            case 4 -> dir.setXattr("/", DiskDirectory.XATTR_ROLLBACK, name, 0, 0);
-            case 5 -> dir.setXattr(path, DiskDirectory.XATTR_CLONE, name, 0, 0);
+            case 1 -> dir.setXattr(path, ControlAttributes.SNAPSHOT, name, 0, 0);
+            case 2 -> dir.setXattr("/", ControlAttributes.SNAPSHOT, name, 0, 0);
+            case 3 -> dir.setXattr(path, ControlAttributes.ROLLBACK, name, 0, 0);
+            case 4 -> dir.setXattr("/", ControlAttributes.ROLLBACK, name, 0, 0);
+            case 5 -> dir.setXattr(path, ControlAttributes.CLONE, name, 0, 0);
             case 6 -> dir.deleteSnapshot("/.snap/" + name);
             case 7 -> dir.unlink(path);
             case 8 -> dir.rename(path, "/" + name);
@@ -222,9 +222,9 @@ class HostileSnapshotNamesTest {
                     dir.release(fh);
                 }
             }
-            case 10 -> dir.setXattr(path, DiskDirectory.XATTR_PREFIX + name, name, 0, 0);
+            case 10 -> dir.setXattr(path, ControlAttributes.PREFIX + name, name, 0, 0);
             default -> {
-                dir.xattr(path, DiskDirectory.XATTR_LAYERS);
+                dir.xattr(path, ControlAttributes.LAYERS);
                 dir.xattrNames(path);
                 dir.lookup(path);
             }

@@ -30,7 +30,7 @@ class ReleaseInFlightTest {
             // The writer has closed; its release reaches ramdiskfs 100 ms later.
             CompletableFuture<Void> release = CompletableFuture.runAsync(() -> f.dir.release(fh),
                     CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS));
-            f.dir.setXattr("/d", DiskDirectory.XATTR_ROLLBACK, "s", 0, 0);
+            f.dir.setXattr("/d", ControlAttributes.ROLLBACK, "s", 0, 0);
             release.get();
             long rd = f.dir.open("/d", Fixture.O_RDONLY);
             assertArrayEquals(Fixture.pattern(0, 4096, 1), f.read(rd, 0, 4096));
@@ -45,10 +45,10 @@ class ReleaseInFlightTest {
             f.dir.snapshotDisk("/d", "s");
             f.write(fh, 0, Fixture.pattern(0, 4096, 2));
             long start = System.nanoTime();
-            FsException e = assertThrows(FsException.class, () -> f.dir.setXattr("/d", DiskDirectory.XATTR_ROLLBACK, "s", 0, 0));
+            FsException e = assertThrows(FsException.class, () -> f.dir.setXattr("/d", ControlAttributes.ROLLBACK, "s", 0, 0));
             long waited = (System.nanoTime() - start) / 1_000_000;
             assertEquals(Errno.EBUSY, e.errno());
-            assertTrue(waited >= DiskDirectory.RELEASE_GRACE_MILLIS - 5 && waited < DiskDirectory.RELEASE_GRACE_MILLIS + 2000,
+            assertTrue(waited >= DirectoryLock.RELEASE_GRACE_MILLIS - 5 && waited < DirectoryLock.RELEASE_GRACE_MILLIS + 2000,
                     "waited " + waited + " ms");
             assertArrayEquals(Fixture.pattern(0, 4096, 2), f.read(fh, 0, 4096));
         }

@@ -44,7 +44,7 @@ class RollbackRecheckTest {
                 CompletableFuture<Void> rollback = CompletableFuture.runAsync(() -> {
                     rollbackThread.complete(Thread.currentThread());
                     try {
-                        fx.dir.setXattr("/", DiskDirectory.XATTR_ROLLBACK, "s", 0, 0);
+                        fx.dir.setXattr("/", ControlAttributes.ROLLBACK, "s", 0, 0);
                     } catch (Exception e) {
                         throw new java.util.concurrent.CompletionException(e);
                     }

@@ -107,7 +107,7 @@ class ServedDiskSeamTest {
             fx.writePattern(fh, 0, 4096, 1); // within the size: no resize
             fx.writePattern(fh, 4096, 512, 1);
             fx.dir.release(fh);
-            fx.dir.setXattr("/d", DiskDirectory.XATTR_CLONE, "c", 0, 0);
+            fx.dir.setXattr("/d", ControlAttributes.CLONE, "c", 0, 0);
             long c = fx.dir.find("c").orElseThrow().id();
             fx.dir.closeAll();
             List<String> heard = r.take();
@@ -187,15 +187,15 @@ class ServedDiskSeamTest {
             ServedDisk vm = fx.dir.find("vm").orElseThrow();
 
             DiskHold hold = vm.hold("vhost-user connection on vm.sock", true);
-            assertFsErrno(Errno.EBUSY, () -> fx.dir.setXattr("/vm", DiskDirectory.XATTR_ROLLBACK, "s", 0, 0), "disk rollback");
-            assertFsErrno(Errno.EBUSY, () -> fx.dir.setXattr("/", DiskDirectory.XATTR_ROLLBACK, "s", 0, 0), "mount rollback");
+            assertFsErrno(Errno.EBUSY, () -> fx.dir.setXattr("/vm", ControlAttributes.ROLLBACK, "s", 0, 0), "disk rollback");
+            assertFsErrno(Errno.EBUSY, () -> fx.dir.setXattr("/", ControlAttributes.ROLLBACK, "s", 0, 0), "mount rollback");
             long rd = fx.dir.open("/vm", Fixture.O_RDONLY);
             fx.assertPattern(rd, 0, 4096, 2);
 
             hold.close();
             hold.close(); // twice is harmless: the count is not taken twice
             try (DiskHold reading = vm.hold("a reader", false)) {
-                fx.dir.setXattr("/vm", DiskDirectory.XATTR_ROLLBACK, "s", 0, 0);
+                fx.dir.setXattr("/vm", ControlAttributes.ROLLBACK, "s", 0, 0);
             }
             fx.assertPattern(rd, 0, 4096, 1);
             fx.dir.release(rd);

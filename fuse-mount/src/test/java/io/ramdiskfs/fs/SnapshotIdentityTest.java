@@ -30,13 +30,13 @@ class SnapshotIdentityTest {
             fx.writePattern(fh, 0, SIZE, 1);
             fx.dir.release(fh);
             fx.dir.chmod("/secret", 0600);
-            fx.dir.setXattr("/secret", DiskDirectory.XATTR_SNAPSHOT, "nightly", 0, 0);
+            fx.dir.setXattr("/secret", ControlAttributes.SNAPSHOT, "nightly", 0, 0);
             fx.dir.unlink("/secret");
 
             long mine = fx.dir.create("/secret", 0644, ALICE, ALICE);
             fx.dir.release(mine);
             FsException e = assertThrows(FsException.class,
-                    () -> fx.dir.setXattr("/secret", DiskDirectory.XATTR_ROLLBACK, "nightly", ALICE, ALICE));
+                    () -> fx.dir.setXattr("/secret", ControlAttributes.ROLLBACK, "nightly", ALICE, ALICE));
             assertEquals(Errno.ENOENT, e.errno(), e.getMessage());
             assertTrue(e.getMessage().contains("nightly") && e.getMessage().contains("secret"), "names the snapshot and disk: " + e.getMessage());
             assertEquals(0, fx.dir.lookup("/secret").size(), "alice's disk is as she made it: empty");
@@ -45,7 +45,7 @@ class SnapshotIdentityTest {
             assertEquals(Errno.ENOENT, all.errno(), all.getMessage());
             assertTrue(all.getMessage().contains("secret"), all.getMessage());
             assertEquals(0, fx.dir.lookup("/secret").size(), "a whole-mount rollback does not give it the old data either");
-            assertEquals("", new String(fx.dir.xattr("/secret", DiskDirectory.XATTR_SNAPSHOTS), StandardCharsets.UTF_8),
+            assertEquals("", new String(fx.dir.xattr("/secret", ControlAttributes.SNAPSHOTS), StandardCharsets.UTF_8),
                     "no snapshot holds alice's disk");
         }
     }
@@ -72,7 +72,7 @@ class SnapshotIdentityTest {
             // the disk now named a was b when the snapshot was taken: it gets b's data back
             assertPattern(fx, "a", 'b');
             assertPattern(fx, "b", 'a');
-            assertEquals("s", new String(fx.dir.xattr("/a", DiskDirectory.XATTR_SNAPSHOTS), StandardCharsets.UTF_8));
+            assertEquals("s", new String(fx.dir.xattr("/a", ControlAttributes.SNAPSHOTS), StandardCharsets.UTF_8));
 
             long fh = fx.dir.open("/a", O_RDWR);
             fx.writePattern(fh, 0, SIZE, 7);
@@ -91,17 +91,17 @@ class SnapshotIdentityTest {
             fx.dir.release(fh);
 
             FsException e = assertThrows(FsException.class,
-                    () -> fx.dir.setXattr("/hers", DiskDirectory.XATTR_SNAPSHOT, "nightly", ALICE, ALICE));
+                    () -> fx.dir.setXattr("/hers", ControlAttributes.SNAPSHOT, "nightly", ALICE, ALICE));
             assertEquals(Errno.EACCES, e.errno(), e.getMessage());
             assertTrue(e.getMessage().contains("nightly") && e.getMessage().contains("hers"), e.getMessage());
             assertEquals(List.of("rootdisk"), fx.dir.list("/.snap/nightly"));
 
-            fx.dir.setXattr("/hers", DiskDirectory.XATTR_SNAPSHOT, "alices", ALICE, ALICE);
+            fx.dir.setXattr("/hers", ControlAttributes.SNAPSHOT, "alices", ALICE, ALICE);
             fx.add("other", SIZE);
             fx.dir.chown("/other", ALICE, ALICE);
-            fx.dir.setXattr("/other", DiskDirectory.XATTR_SNAPSHOT, "alices", ALICE, ALICE);
+            fx.dir.setXattr("/other", ControlAttributes.SNAPSHOT, "alices", ALICE, ALICE);
             assertEquals(List.of("hers", "other"), fx.dir.list("/.snap/alices"), "her own snapshot takes her disks");
-            fx.dir.setXattr("/rootdisk", DiskDirectory.XATTR_SNAPSHOT, "alices", 0, 0); // root may
+            fx.dir.setXattr("/rootdisk", ControlAttributes.SNAPSHOT, "alices", 0, 0); // root may
         }
     }
 
@@ -109,15 +109,15 @@ class SnapshotIdentityTest {
     void aSnapshotHoldsOneDiskPerNameAndFollowsItsDiskThroughRenames() throws Exception {
         try (Fixture fx = new Fixture()) {
             fx.add("a", SIZE);
-            fx.dir.setXattr("/a", DiskDirectory.XATTR_SNAPSHOT, "s", 0, 0);
+            fx.dir.setXattr("/a", ControlAttributes.SNAPSHOT, "s", 0, 0);
             fx.dir.rename("/a", "/renamed");
-            assertFsErrno(Errno.EEXIST, () -> fx.dir.setXattr("/renamed", DiskDirectory.XATTR_SNAPSHOT, "s", 0, 0),
+            assertFsErrno(Errno.EEXIST, () -> fx.dir.setXattr("/renamed", ControlAttributes.SNAPSHOT, "s", 0, 0),
                     "the snapshot holds this disk already, under its old name");
             fx.add("a", SIZE);
-            assertFsErrno(Errno.EEXIST, () -> fx.dir.setXattr("/a", DiskDirectory.XATTR_SNAPSHOT, "s", 0, 0),
+            assertFsErrno(Errno.EEXIST, () -> fx.dir.setXattr("/a", ControlAttributes.SNAPSHOT, "s", 0, 0),
                     "another disk is listed as a in s");
-            assertEquals("s", new String(fx.dir.xattr("/renamed", DiskDirectory.XATTR_SNAPSHOTS), StandardCharsets.UTF_8));
-            assertEquals("", new String(fx.dir.xattr("/a", DiskDirectory.XATTR_SNAPSHOTS), StandardCharsets.UTF_8));
+            assertEquals("s", new String(fx.dir.xattr("/renamed", ControlAttributes.SNAPSHOTS), StandardCharsets.UTF_8));
+            assertEquals("", new String(fx.dir.xattr("/a", ControlAttributes.SNAPSHOTS), StandardCharsets.UTF_8));
             assertFsErrno(Errno.ENOENT, () -> fx.dir.rollback("/a", "s"), "the new a is not the snapshotted one");
             fx.dir.rollback("/renamed", "s");
             fx.dir.rollback("/", "s");

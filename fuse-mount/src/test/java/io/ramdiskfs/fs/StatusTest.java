@@ -59,8 +59,8 @@ class StatusTest {
     void theRootServesTheStatusDocumentAndListsIt() throws Exception {
         try (Fixture fx = new Fixture(new MemoryBudget(1 << 30), false)) {
             fx.add("disk0", 1 << 20);
-            assertEquals(List.of(DiskDirectory.XATTR_STATUS), fx.dir.xattrNames("/"));
-            String json = new String(fx.dir.xattr("/", DiskDirectory.XATTR_STATUS), StandardCharsets.UTF_8);
+            assertEquals(List.of(ControlAttributes.STATUS), fx.dir.xattrNames("/"));
+            String json = new String(fx.dir.xattr("/", ControlAttributes.STATUS), StandardCharsets.UTF_8);
             MountStatus s = StatusJson.parse(json);
             assertEquals(1 << 30, s.memoryLimitBytes());
             assertEquals("disk0", s.disks().get(0).name());

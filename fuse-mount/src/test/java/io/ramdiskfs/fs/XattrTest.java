@@ -38,7 +38,7 @@ class XattrTest {
                     "user.ramdiskfs.snapshots"),
                     fx.dir.xattrNames("/disk0"));
             for (String n : fx.dir.xattrNames("/disk0")) {
-                assertTrue(n.startsWith(DiskDirectory.XATTR_PREFIX), n);
+                assertTrue(n.startsWith(ControlAttributes.PREFIX), n);
             }
         }
     }

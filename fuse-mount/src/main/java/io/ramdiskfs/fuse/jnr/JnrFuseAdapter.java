@@ -1,12 +1,10 @@
 package io.ramdiskfs.fuse.jnr;
 
+import io.ramdiskfs.fs.ControlAttributes;
 import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.fs.DiskFile;
 import io.ramdiskfs.disks.Errno;
 import io.ramdiskfs.fs.ErrnoMapper;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Supplier;
@@ -30,7 +28,6 @@ final class JnrFuseAdapter extends FuseStubFS {
     private static final int STATFS_BLOCK = 4096;
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
-    private static final int MAX_XATTR_VALUE = 4096;
     private static final int XATTR_CREATE = 1;
     private static final int XATTR_REPLACE = 2;
 
@@ -461,7 +458,7 @@ final class JnrFuseAdapter extends FuseStubFS {
      */
     @Override
     public int getxattr(String path, String name, Pointer value, @size_t long size) {
-        if (!name.startsWith(DiskDirectory.XATTR_PREFIX)) {
+        if (!ControlAttributes.isOurs(name)) {
             return -Errno.ENODATA.code();
         }
         try {
@@ -498,38 +495,33 @@ final class JnrFuseAdapter extends FuseStubFS {
     }
 
     /**
-     * The value is text: a snapshot or disk name, an image path. Refused: more than 4 KiB
-     * ({@code ERANGE}), bytes that are not UTF-8 ({@code EINVAL}: decoding them with replacement
-     * characters would name a snapshot differently from what was asked, and two different values
-     * the same), flags other than XATTR_CREATE and XATTR_REPLACE ({@code EINVAL}, as the kernel
-     * answers itself). Surrounding white space and NULs go ({@code echo} adds a newline, a C string
-     * may count its terminator).
+     * The value is text, decoded by {@link ControlAttributes#decodeValue}. Refused: more than
+     * {@link ControlAttributes#MAX_VALUE_BYTES} ({@code ERANGE}), bytes that are not UTF-8
+     * ({@code EINVAL}), flags other than XATTR_CREATE and XATTR_REPLACE ({@code EINVAL}, as the
+     * kernel answers itself).
      */
     @Override
     public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
         try {
-            if (size < 0 || size > MAX_XATTR_VALUE) {
+            if (size < 0 || size > ControlAttributes.MAX_VALUE_BYTES) {
                 return -Errno.ERANGE.code();
             }
             if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0) {
                 return -Errno.EINVAL.code();
             }
-            if (!name.startsWith(DiskDirectory.XATTR_PREFIX)) {
+            if (!ControlAttributes.isOurs(name)) {
                 // Not ours, whatever the value (cp -a, rsync -X copying binary ones): what tools
                 // take for "no extended attributes here", before any decoding could say EINVAL.
                 return -Errno.EOPNOTSUPP.code();
             }
             byte[] v = new byte[(int) size];
             value.get(0, v, 0, v.length);
-            String text;
-            try {
-                text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(v)).toString();
-            } catch (CharacterCodingException e) {
+            String text = ControlAttributes.decodeValue(v);
+            if (text == null) {
                 return -Errno.EINVAL.code();
             }
             Caller c = caller.get();
-            dir.setXattr(path, name, text.trim(), c.uid(), c.gid());
+            dir.setXattr(path, name, text, c.uid(), c.gid());
             return 0;
         } catch (Throwable t) {
             return ErrnoMapper.fail("setxattr " + name, path, 0, size, t);
@@ -538,7 +530,7 @@ final class JnrFuseAdapter extends FuseStubFS {
 
     @Override
     public int removexattr(String path, String name) {
-        return name.startsWith("user.ramdiskfs.") ? -Errno.EPERM.code() : -Errno.EOPNOTSUPP.code();
+        return ControlAttributes.isOurs(name) ? -Errno.EPERM.code() : -Errno.EOPNOTSUPP.code();
     }
 
 }

@@ -2,6 +2,7 @@ package io.ramdiskfs.fuse.jnr;
 
 import io.ramdiskfs.disk.NativeMemory;
 import io.ramdiskfs.disk.image.FileLayer;
+import io.ramdiskfs.fs.ControlAttributes;
 import io.ramdiskfs.fs.DiskDirectory;
 import io.ramdiskfs.disks.Errno;
 import io.ramdiskfs.fs.ErrnoMapper;
@@ -47,7 +48,7 @@ final class RawDataCallbacks {
         int getxattr(@intptr_t long path, @intptr_t long name, @intptr_t long value, @size_t long size);
     }
 
-    private static final byte[] OURS = DiskDirectory.XATTR_PREFIX.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] OURS = ControlAttributes.PREFIX.getBytes(StandardCharsets.UTF_8);
     // struct fuse_bufvec { size_t count, idx, off; struct fuse_buf buf[1]; } with
     // struct fuse_buf { size_t size; enum fuse_buf_flags flags; void *mem; int fd; off_t pos; }
     private static final int BUFVEC_BYTES = 64;

@@ -1,5 +1,6 @@
 package io.ramdiskfs.fuse.jnr;
 
+import io.ramdiskfs.fs.ControlAttributes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.ramdiskfs.disk.LayeredDisk;
@@ -73,20 +74,20 @@ class DaemonUserOwnershipTest {
     void theDaemonsUserMayCloneAndSaveByAttributeAndNoOtherUserMay() throws Exception {
         DiskDirectory dir = directoryOwnedBy(ALICE);
         try {
-            dir.setXattr("/disk0", DiskDirectory.XATTR_CLONE, "copy", ALICE.uid(), ALICE.gid());
+            dir.setXattr("/disk0", ControlAttributes.CLONE, "copy", ALICE.uid(), ALICE.gid());
             assertEquals(List.of("copy", "disk0"), dir.names().stream().sorted().toList());
             // Another user, even one in the owner's group (the root is 0755): no create, no save.
             for (int[] other : new int[][] {{4321, ALICE.gid()}, {4321, 4321}}) {
                 io.ramdiskfs.disks.FsException e = org.junit.jupiter.api.Assertions.assertThrows(io.ramdiskfs.disks.FsException.class,
-                        () -> dir.setXattr("/disk0", DiskDirectory.XATTR_CLONE, "theirs", other[0], other[1]));
+                        () -> dir.setXattr("/disk0", ControlAttributes.CLONE, "theirs", other[0], other[1]));
                 assertEquals(Errno.EACCES, e.errno(), e.getMessage());
                 e = org.junit.jupiter.api.Assertions.assertThrows(io.ramdiskfs.disks.FsException.class,
-                        () -> dir.setXattr("/disk0", DiskDirectory.XATTR_SAVE, "/tmp/theirs.raw", other[0], other[1]));
+                        () -> dir.setXattr("/disk0", ControlAttributes.SAVE, "/tmp/theirs.raw", other[0], other[1]));
                 assertEquals(Errno.EACCES, e.errno(), e.getMessage());
             }
             assertEquals(List.of("copy", "disk0"), dir.names().stream().sorted().toList(), "a refusal adds nothing");
             // Root may, as on any mount.
-            dir.setXattr("/disk0", DiskDirectory.XATTR_CLONE, "roots", 0, 0);
+            dir.setXattr("/disk0", ControlAttributes.CLONE, "roots", 0, 0);
             assertEquals(3, dir.names().size());
         } finally {
             dir.closeAll();

@@ -1,5 +1,6 @@
 package io.ramdiskfs.fuse.jnr;
 
+import io.ramdiskfs.fs.ControlAttributes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,7 +102,7 @@ class HostileAdapterTest {
         byte[] content = new byte[DISK];
         new Random(5).nextBytes(content);
         dir.write(handles[0], 0, content, NativeMemory.BYTE_ARRAY_BASE, content.length);
-        dir.setXattr("/a", DiskDirectory.XATTR_SNAPSHOT, "s0", 0, 0);
+        dir.setXattr("/a", ControlAttributes.SNAPSHOT, "s0", 0, 0);
     }
 
     @AfterEach
@@ -207,7 +208,7 @@ class HostileAdapterTest {
                 // libfuse hands over a buffer of exactly size bytes; a size past any buffer is refused unread.
                 Pointer p = size >= 0 && size <= 1 << 17 ? memory(Arrays.copyOf(value, (int) size)) : memory(value);
                 r = adapter.setxattr(path, name, p, size, flags);
-                if (r == 0 && name.equals(DiskDirectory.XATTR_SNAPSHOT)) {
+                if (r == 0 && name.equals(ControlAttributes.SNAPSHOT)) {
                     checkSnapshotTaken(snaps, Arrays.copyOf(value, (int) size), path);
                 }
             }

@@ -1,5 +1,7 @@
 package io.ramdiskfs.fuse.jnr;
 
+import io.ramdiskfs.fs.RangeOperations;
+import io.ramdiskfs.fs.ControlAttributes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,7 +92,7 @@ class HostileDataRequestsTest {
         dir.fallocate(handles[0], 0x03 /* PUNCH_HOLE | KEEP_SIZE */, 102_400, 90_112);
         model[0] = content;
         model[1] = new byte[64 << 10];
-        dir.setXattr("/a", DiskDirectory.XATTR_SNAPSHOT, "s", 0, 0);
+        dir.setXattr("/a", ControlAttributes.SNAPSHOT, "s", 0, 0);
         handles[2] = dir.open(paths[2], 0);
         model[2] = content.clone();
         data = new DataRequests(dir, fd, MAX_REQUEST);
@@ -323,9 +325,9 @@ class HostileDataRequestsTest {
                 assertEquals(24, reply.limit());
                 long at = reply.getLong(16);
                 int whence = NativeMemory.getInt(args + 16);
-                if (whence == DiskDirectory.SEEK_DATA) {
+                if (whence == RangeOperations.SEEK_DATA) {
                     assertTrue(at >= off && at < m.length, "SEEK_DATA from " + off + " gave " + at + " of " + m.length);
-                } else if (whence == DiskDirectory.SEEK_HOLE) {
+                } else if (whence == RangeOperations.SEEK_HOLE) {
                     assertTrue(at >= off && at <= m.length, "SEEK_HOLE from " + off + " gave " + at + " of " + m.length);
                 }
             }
