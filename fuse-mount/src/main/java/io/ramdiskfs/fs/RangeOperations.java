@@ -59,15 +59,24 @@ public final class RangeOperations {
             out.touchContent(clock.getAsLong());
             return n;
         }
-        CopyBuffer buffer = COPY_BUFFER.get();
+        long buffer = CopyBuffers.take();
+        try {
+            return copyThrough(in, out, offIn, offOut, n, buffer);
+        } finally {
+            CopyBuffers.give(buffer);
+        }
+    }
+
+    private long copyThrough(DiskFile in, DiskFile out, long offIn, long offOut, long n, long buffer)
+            throws DiskException {
         for (long done = 0; done < n; ) {
-            int piece = (int) Math.min(CopyBuffer.BYTES, n - done);
-            int got = in.disk().bytes().read(offIn + done, null, buffer.address, piece);
+            int piece = (int) Math.min(CopyBuffers.BYTES, n - done);
+            int got = in.disk().bytes().read(offIn + done, null, buffer, piece);
             if (got <= 0) {
                 return done;
             }
             try {
-                out.disk().bytes().write(offOut + done, null, buffer.address, got);
+                out.disk().bytes().write(offOut + done, null, buffer, got);
             } catch (DiskException e) {
                 if (done == 0) {
                     throw e;
@@ -169,13 +178,4 @@ public final class RangeOperations {
         }
         f.io().discards().record(length, start);
     }
-
-
-    /** One MiB of native memory per thread that copies ranges; kept for the thread's life. */
-    private static final class CopyBuffer {
-        static final int BYTES = 1 << 20;
-        final long address = NativeMemory.allocate(BYTES);
-    }
-
-    private static final ThreadLocal<CopyBuffer> COPY_BUFFER = ThreadLocal.withInitial(CopyBuffer::new);
 }
