@@ -42,13 +42,13 @@ public final class VhostUserDoor implements NamespaceWatcher, AutoCloseable {
      *     later that cannot be is logged, and the others keep serving)
      */
     public static VhostUserDoor open(Path directory, DiskNamespace namespace) throws IOException {
+        if (Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new IOException("the vhost-user socket directory " + directory + " is not a directory");
+        }
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
             throw new IOException("cannot create the vhost-user socket directory " + directory + ": " + e, e);
-        }
-        if (!Files.isDirectory(directory)) {
-            throw new IOException("the vhost-user socket directory " + directory + " is not a directory");
         }
         if (!Files.isWritable(directory)) {
             throw new IOException("the vhost-user socket directory " + directory + " is not writable by this process");

@@ -128,7 +128,7 @@ class DoorAndWorkerTest {
         ns.disks.add(new TestDisk("a", 1 << 20));
         Path file = Files.writeString(dir.resolve("plain"), "x");
         IOException notDir = assertThrows(IOException.class, () -> VhostUserDoor.open(file, ns));
-        assertTrue(notDir.getMessage().contains(file.toString()), notDir.getMessage());
+        assertEquals("the vhost-user socket directory " + file + " is not a directory", notDir.getMessage());
         // A socket path longer than sun_path holds: the disk present at open cannot be bound.
         Path deep = dir.resolve("d".repeat(120));
         IOException tooLong = assertThrows(IOException.class, () -> VhostUserDoor.open(deep, ns));

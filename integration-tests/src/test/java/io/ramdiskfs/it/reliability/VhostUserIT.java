@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ramdiskfs.DiskDefinition;
+import io.ramdiskfs.MountException;
+import io.ramdiskfs.MountOptions;
+import io.ramdiskfs.RamDiskFs;
 import io.ramdiskfs.it.support.CliProcess;
 import io.ramdiskfs.it.support.Data;
 import io.ramdiskfs.it.support.MountedDisks;
@@ -63,6 +67,12 @@ class VhostUserIT {
             """.formatted(HOST_AT / 65536, HOST_BYTES / 65536, GUEST_BYTES, GUEST_AT / 65536, GUEST_AT, GUEST_BYTES)
             + VmIT.WRITER;
 
+    /** On /dev/vdb, a read-only disk: what the guest's kernel makes of it, then VmIT's counter on /dev/vda. */
+    static final String READ_ONLY_THEN_COUNTER = """
+            echo "RO $(cat /sys/block/vdb/ro)"
+            if dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null; then echo "RO-WRITE done"; else echo "RO-WRITE refused"; fi
+            """ + VmIT.COUNTER;
+
     @RegisterExtension
     final MountedDisks disks = new MountedDisks();
 
@@ -95,7 +105,7 @@ class VhostUserIT {
         // A socket's path must fit in sun_path (107 bytes), for the door and for qemu alike: the
         // test's own directory under target/it is too deep.
         sockets = Files.createTempDirectory("ramdiskfs-vu");
-        CliProcess daemon = disks.startCliMounted(mp, "-d", "vm=memdiff:" + base, "-d", "raw=64M", "--vhost-user", sockets.toString());
+        CliProcess daemon = disks.startCliMounted(mp, "-d", "vm=memdiff:" + base, "-d", "raw=64M", "-d", "fixed=16M,ro", "--vhost-user", sockets.toString());
         Path vm = mp.resolve("vm");
         Path raw = mp.resolve("raw");
         assertTrue(Files.exists(sockets.resolve("vm.sock")) && Files.exists(sockets.resolve("raw.sock")),
@@ -145,7 +155,8 @@ class VhostUserIT {
         Path vm2 = mp.resolve("vm2");
         VmIT.ramdiskfs("clone", mp.resolve(".snap/s1/vm").toString(), vm2.toString()).assertOk();
         Await.until(Duration.ofSeconds(5), () -> Files.exists(sockets.resolve("vm2.sock")), () -> "vm2.sock comes with the clone");
-        Guest original = bootVhostUser(kit, "original", VmIT.COUNTER.formatted("original"), sockets.resolve("vm.sock"));
+        Guest original = bootVhostUser(kit, "original", READ_ONLY_THEN_COUNTER.formatted("original"), sockets.resolve("vm.sock"),
+                sockets.resolve("fixed.sock"));
         Guest clone = bootVhostUser(kit, "clone", VmIT.COUNTER.formatted("clone"), sockets.resolve("vm2.sock"));
         int markers = -1;
         for (Guest g : List.of(original, clone)) {
@@ -163,6 +174,9 @@ class VhostUserIT {
         }
         original.awaitPoweroff(VmIT.RUN);
         clone.awaitPoweroff(VmIT.RUN);
+        assertTrue(original.lines().contains("RO 1") && original.lines().contains("RO-WRITE refused"),
+                "a ro disk is a read-only device\n" + original.describe());
+        assertEquals(0, Tools.committedBytes(mp.resolve("fixed")), "nothing reached the read-only disk");
         assertTrue(original.lines().contains("WHO-BEFORE none"), original.describe());
         assertTrue(clone.lines().contains("WHO-BEFORE none"), clone.describe());
         VmIT.fsck(disks, vm);
@@ -176,8 +190,60 @@ class VhostUserIT {
         // Unmount: the sockets go with the mount.
         daemon.signal("TERM");
         assertEquals(0, daemon.awaitExit(Duration.ofSeconds(30)), daemon.describe());
-        for (String s : List.of("vm.sock", "vm2.sock", "raw.sock")) {
+        for (String s : List.of("vm.sock", "vm2.sock", "raw.sock", "fixed.sock")) {
             assertFalse(Files.exists(sockets.resolve(s)), s + " is removed at unmount");
+        }
+    }
+
+    /**
+     * The Java API: the door opens with the mount, follows the namespace (a disk created by
+     * truncate, renamed by mv, chmod, rm), closes with it; a door that cannot open fails the mount
+     * and leaves nothing mounted.
+     */
+    @Test
+    void theJavaApiServesEveryDiskOfTheMountAndTheSocketsFollowTheNamespace() throws Exception {
+        sockets = Files.createTempDirectory("ramdiskfs-vu");
+        RamDiskFs fs = disks.mount(disks.options(DiskDefinition.ram("a", MiB)).withVhostUser(sockets));
+        Path mp = fs.mountPoint();
+        assertEquals(sockets.resolve("a.sock"), fs.vhostUserSocket("a"));
+        assertTrue(isSocket(sockets.resolve("a.sock")), "a.sock is there once mount() returns");
+        io.ramdiskfs.it.support.Cmd.ok("truncate", "-s", "1M", mp.resolve("b").toString());
+        Await.until(Duration.ofSeconds(5), () -> isSocket(sockets.resolve("b.sock")), () -> "b.sock comes with truncate");
+        io.ramdiskfs.it.support.Cmd.ok("mv", mp.resolve("b").toString(), mp.resolve("c").toString());
+        Await.until(Duration.ofSeconds(5), () -> isSocket(sockets.resolve("c.sock")) && !Files.exists(sockets.resolve("b.sock")),
+                () -> "the socket follows mv b c");
+        io.ramdiskfs.it.support.Cmd.ok("chmod", "600", mp.resolve("c").toString());
+        Await.until(Duration.ofSeconds(5), () -> modeOf(sockets.resolve("c.sock")).equals("rw-------"),
+                () -> "chmod of the disk applies to its socket: " + modeOf(sockets.resolve("c.sock")));
+        Files.delete(mp.resolve("c"));
+        Await.until(Duration.ofSeconds(5), () -> !Files.exists(sockets.resolve("c.sock")), () -> "the socket goes with rm");
+        fs.close();
+        try (var left = Files.list(sockets)) {
+            assertEquals(List.of(), left.toList(), "unmount removes every socket");
+        }
+
+        Path file = Files.writeString(sockets.resolve("not-a-directory"), "x");
+        Path mp2 = disks.newMountPoint();
+        MountException e = org.junit.jupiter.api.Assertions.assertThrows(MountException.class,
+                () -> RamDiskFs.mount(MountOptions.of(mp2, List.of(DiskDefinition.ram("a", MiB))).withVhostUser(file)));
+        assertEquals("the vhost-user socket directory " + file + " is not a directory", e.getMessage());
+        assertFalse(io.ramdiskfs.it.support.MountInfo.isMounted(mp2), "a mount whose door cannot open is undone");
+    }
+
+    /** A Unix socket file (S_IFSOCK) at {@code p}. */
+    private static boolean isSocket(Path p) {
+        try {
+            return ((Integer) Files.getAttribute(p, "unix:mode") & 0170000) == 0140000;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String modeOf(Path p) {
+        try {
+            return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+        } catch (IOException e) {
+            return e.toString();
         }
     }
 
