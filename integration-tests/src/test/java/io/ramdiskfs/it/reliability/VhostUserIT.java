@@ -38,8 +38,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * wrote, byte for byte; blkdiscard and fstrim in the guest give memory back; VmIT's marker
  * scenario runs on the memdiff disk with a snapshot between two markers while the guest is
  * connected, rollback refused with EBUSY while it is and done once it has gone; the next boot sees
- * the snapshot, beside a clone of it on its own socket; e2fsck finds both clean, the base image
- * never changes, and at unmount the sockets go.
+ * the snapshot, beside a clone of it on its own socket; a guest killed while it writes lets go of
+ * its disk; e2fsck finds both clean, the base image never changes, and at unmount the sockets go.
  */
 @RequiresFuse(root = true, tools = {"qemu-system-x86_64", "mkfs.ext4", "e2fsck", "debugfs", "losetup", "setfattr",
         "getfattr", "sha256sum", "apt-get", "apt-cache", "dpkg-deb"})
@@ -72,6 +72,16 @@ class VhostUserIT {
             echo "RO $(cat /sys/block/vdb/ro)"
             if dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null; then echo "RO-WRITE done"; else echo "RO-WRITE refused"; fi
             """ + VmIT.COUNTER;
+
+    /** Writes 4 MiB at a time over the disk, synced, until it is killed. */
+    static final String SCRIBBLER = """
+            i=1
+            while true; do
+                dd if=/dev/urandom of=/dev/vda bs=65536 count=64 seek=$((i * 64 %% 1024)) conv=fsync 2>/dev/null
+                echo "WROTE $i"
+                i=$((i + 1))
+            done
+            """.formatted();
 
     @RegisterExtension
     final MountedDisks disks = new MountedDisks();
@@ -179,6 +189,14 @@ class VhostUserIT {
         assertEquals(0, Tools.committedBytes(mp.resolve("fixed")), "nothing reached the read-only disk");
         assertTrue(original.lines().contains("WHO-BEFORE none"), original.describe());
         assertTrue(clone.lines().contains("WHO-BEFORE none"), clone.describe());
+
+        // A guest killed while it writes: its hold goes with the connection (rollback accepted), the
+        // disk is as the snapshot before it, and the daemon serves on.
+        io.ramdiskfs.it.support.Cmd.ok("setfattr", "-n", "user.ramdiskfs.snapshot", "-v", "before-kill", vm2.toString());
+        Guest killed = bootVhostUser(kit, "killed", SCRIBBLER, sockets.resolve("vm2.sock"));
+        killed.await("WROTE 2", VmIT.BOOT);
+        killed.close(); // SIGKILL, mid-request
+        VmIT.rollbackOnceClosed(vm2, "before-kill");
         VmIT.fsck(disks, vm);
         VmIT.fsck(disks, vm2);
         assertEquals("original", VmIT.debugfsCat(vm, "/who"));
@@ -188,6 +206,7 @@ class VhostUserIT {
                 + "; committed bytes " + filled + " -> " + trimmed + " after fstrim");
 
         // Unmount: the sockets go with the mount.
+        assertTrue(daemon.isAlive(), "the daemon serves on after a guest was killed mid-write\n" + daemon.describe());
         daemon.signal("TERM");
         assertEquals(0, daemon.awaitExit(Duration.ofSeconds(30)), daemon.describe());
         for (String s : List.of("vm.sock", "vm2.sock", "raw.sock", "fixed.sock")) {
