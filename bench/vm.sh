@@ -160,12 +160,16 @@ boot() {   # TARGET ROUND
         sleep 1; waited=$((waited + 1))
         if [ $waited -gt $(( 120 + 12 * (RUNTIME + 3) )) ]; then
             echo "bench/vm.sh: guest on $1 still running after ${waited}s; killed" >&2
-            kill -KILL "$QEMU_PID"
+            # Then stop looking: a killed qemu stays a zombie until `wait`, so kill -0 still
+            # succeeds, and a second kill -KILL failed under errexit before the console was shown.
+            kill -KILL "$QEMU_PID" 2>/dev/null || true
+            break
         fi
     done
     wait "$QEMU_PID" || true
     QEMU_PID=
-    tr -d '\r' < "$console" | grep -q '^GUEST-EXIT 0' || { echo "bench/vm.sh: the guest on $1 failed:" >&2; tail -n 30 "$console" >&2; cat "$S/qemu.err" >&2; exit 1; }
+    tr -d '\r' < "$console" | grep -q '^GUEST-EXIT 0' || { echo "bench/vm.sh: the guest on $1 failed (console kept in ${OUT%.csv}-$1-$2.console):" >&2
+        cp "$console" "${OUT%.csv}-$1-$2.console"; tail -n 30 "$console" >&2; cat "$S/qemu.err" >&2; exit 1; }
     tr -d '\r' < "$console" | awk -v t="$1" -v r="$2" '$1 == "RESULT" { print $2 "," r "," t "," $3 "," $4 "," $5 "," $6 }'
     # The daemon's CPU over the boot per guest I/O (IOPS x RUNTIME summed over the jobs): its own
     # targets only; the idle daemon's share is in every row alike.
