@@ -112,9 +112,7 @@ class VhostUserIT {
         Path base = VmIT.baseImage(disks);
         String baseSha = VmIT.sha256(base);
         Path mp = disks.newMountPoint();
-        // A socket's path must fit in sun_path (107 bytes), for the door and for qemu alike: the
-        // test's own directory under target/it is too deep.
-        sockets = Files.createTempDirectory("ramdiskfs-vu");
+        sockets = socketDirectory();
         CliProcess daemon = disks.startCliMounted(mp, "-d", "vm=memdiff:" + base, "-d", "raw=64M", "-d", "fixed=16M,ro", "--vhost-user", sockets.toString());
         Path vm = mp.resolve("vm");
         Path raw = mp.resolve("raw");
@@ -221,7 +219,7 @@ class VhostUserIT {
      */
     @Test
     void theJavaApiServesEveryDiskOfTheMountAndTheSocketsFollowTheNamespace() throws Exception {
-        sockets = Files.createTempDirectory("ramdiskfs-vu");
+        sockets = socketDirectory();
         RamDiskFs fs = disks.mount(disks.options(DiskDefinition.ram("a", MiB)).withVhostUser(sockets));
         Path mp = fs.mountPoint();
         assertEquals(sockets.resolve("a.sock"), fs.vhostUserSocket("a"));
@@ -247,6 +245,15 @@ class VhostUserIT {
                 () -> RamDiskFs.mount(MountOptions.of(mp2, List.of(DiskDefinition.ram("a", MiB))).withVhostUser(file)));
         assertEquals("the vhost-user socket directory " + file + " is not a directory", e.getMessage());
         assertFalse(io.ramdiskfs.it.support.MountInfo.isMounted(mp2), "a mount whose door cannot open is undone");
+    }
+
+    /**
+     * A socket's path must fit in sun_path (107 bytes), for the door and for qemu alike, and the
+     * test's own directory under target/it is too deep: a directory of its own under /run (the
+     * test runs as root; not /tmp, which the suite leaves to the machine's other users).
+     */
+    private static Path socketDirectory() throws IOException {
+        return Files.createTempDirectory(Path.of("/run"), "ramdiskfs-vu");
     }
 
     /** A Unix socket file (S_IFSOCK) at {@code p}. */
