@@ -135,6 +135,14 @@ class VhostUserIT {
         assertEquals(HOST_BYTES, Tools.committedBytes(raw), "blkdiscard in the guest gives back the 2 MiB it wrote");
         assertArrayEquals(new byte[GUEST_BYTES], Data.read(raw, GUEST_AT, GUEST_BYTES), "a discarded range reads as zeros");
         writer.send("go");
+        // One set of counters whichever door the data came through: the host's 1 MiB through the
+        // file, the guest's 2 MiB and its discard over vhost-user.
+        io.ramdiskfs.status.DiskStatus rawStatus = io.ramdiskfs.status.StatusJson.parse(
+                VmIT.ramdiskfs("status", mp.toString(), "--json").assertOk().stdout()).disks().stream()
+                .filter(d -> d.name().equals("raw")).findFirst().orElseThrow();
+        assertEquals(HOST_BYTES + GUEST_BYTES, rawStatus.writes().bytes(), "status counts vhost-user writes like file writes");
+        assertEquals(GUEST_BYTES, rawStatus.discards().bytes(), "status counts the guest's discard");
+        assertEquals(0, rawStatus.writes().errors() + rawStatus.reads().errors() + rawStatus.discards().errors());
 
         // VmIT's scenario on the memdiff disk: the snapshot falls between two of its markers.
         writer.await("BASE " + VmIT.BASE_TEXT, VmIT.RUN);
