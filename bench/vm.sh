@@ -7,6 +7,8 @@
 #   nbdkit   `nbdkit memory 1G`, reached by qemu's own NBD client over a Unix socket
 #   nbdfile  a ramdiskfs disk exported by `nbdkit file dir=MOUNT` (the README's NBD export), reached
 #            the same way: nbdfile against nbdkit is what the FUSE hop under an NBD server costs
+#   vu-ram   a plain ramdiskfs disk served over vhost-user-blk (--vhost-user; no FUSE, no qemu block layer)
+#   vu-memdiff  a ramdiskfs memdiff disk over the same image, served over vhost-user-blk
 # The guest (bench/vm/build-guest.sh --fio: Debian kernel, busybox, the host's fio and its
 # libraries in the initramfs) runs six jobs on /dev/vda, reads first so that they read the data
 # the host put there: 4 KiB random read qd1 and qd32, 1 MiB sequential read, then 1 MiB sequential
@@ -16,16 +18,17 @@
 # a PVM variant stock kernels do not boot under) makes the guest slow and noisy: read medians and
 # ranges, and ratios to tmpfs within a round.
 #
-#   sudo bench/vm.sh                      # ROUNDS=3 RUNTIME=5 REGION=256M TARGETS="tmpfs fuse pt memdiff nbdkit nbdfile"
+#   sudo bench/vm.sh                      # ROUNDS=3 RUNTIME=5 REGION=256M TARGETS="tmpfs fuse pt memdiff nbdkit nbdfile vu-ram vu-memdiff"
 # Output: one CSV line per job and boot on stdout (and in OUT, default bench/results/vm-DATE.csv),
-# the summary table (Markdown) on stderr and in OUT with .md.
+# the summary table (Markdown) on stderr and in OUT with .md; the ramdiskfs daemon's CPU per guest
+# I/O for its targets in OUT with -cpu.csv.
 set -euo pipefail
 export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../bin/lib/checks.sh
 . "$ROOT/bin/lib/checks.sh"
 ROUNDS=${ROUNDS:-3}; RUNTIME=${RUNTIME:-5}; REGION=${REGION:-256M}; SIZE=1G
-TARGETS=${TARGETS:-"tmpfs fuse pt memdiff nbdkit nbdfile"}
+TARGETS=${TARGETS:-"tmpfs fuse pt memdiff nbdkit nbdfile vu-ram vu-memdiff"}
 OUT=${OUT:-$ROOT/bench/results/vm-$(date +%Y%m%d-%H%M).csv}
 JAR=$(ls "$ROOT"/fuse-mount/target/fuse-mount-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -n 1 || true)
 
@@ -64,7 +67,8 @@ truncate -s "$SIZE" "$SHM/base.raw"
 dd if="$SHM/fill.raw" of="$SHM/base.raw" bs=1M conv=notrunc status=none
 
 mkdir "$MNT"
-java -jar "$JAR" --memory-limit 6G -d "fuse=$SIZE" -d "pt=$SIZE,passthrough" -d "memdiff=memdiff:$SHM/base.raw" "$MNT" \
+java -jar "$JAR" --memory-limit 6G -d "fuse=$SIZE" -d "pt=$SIZE,passthrough" -d "memdiff=memdiff:$SHM/base.raw" \
+    -d "vuram=$SIZE" -d "vumemdiff=memdiff:$SHM/base.raw" --vhost-user "$S/vu" "$MNT" \
     > "$S/ramdiskfs.log" 2>&1 &
 RD_PID=$!
 for _ in $(seq 300); do grep -q "mounted $MNT" "$S/ramdiskfs.log" && break; sleep 0.1; done
@@ -72,6 +76,7 @@ grep -q "mounted $MNT" "$S/ramdiskfs.log" || { echo "bench/vm.sh: ramdiskfs did 
 getfattr -n user.ramdiskfs.layers --only-values "$MNT/pt" | grep -q '^tmpfs' \
     || { echo "bench/vm.sh: pt is not a passthrough disk (needs root and Linux 6.9+):" >&2; cat "$S/ramdiskfs.log" >&2; exit 1; }
 setfattr -n user.ramdiskfs.snapshot -v clean "$MNT/memdiff"   # the empty RAM layer every boot starts from
+setfattr -n user.ramdiskfs.snapshot -v clean "$MNT/vumemdiff"
 
 nbdkit --foreground --unix "$S/nbd.sock" memory "$SIZE" > "$S/nbdkit.log" 2>&1 &
 NBD_PID=$!
@@ -93,6 +98,33 @@ nbdfile_reset() {   # the disk punched empty and refilled through the mount; pri
     echo "nbd+unix:///nbdfile?socket=$S/nbdfile.sock"
 }
 case " $TARGETS " in *" nbdfile "*) nbdfile_start ;; esac
+# --- vhost-user targets (issue 22): disks vuram and vumemdiff of the same daemon, on $S/vu/NAME.sock.
+# Puts vu-TARGET back to the starting state; prints its socket.
+vhost_user_reset() {
+    case $1 in
+        vu-ram) fallocate --punch-hole --offset 0 --length "$(numfmt --from=iec "$SIZE")" "$MNT/vuram"
+                dd if="$SHM/fill.raw" of="$MNT/vuram" bs=1M conv=notrunc oflag=direct status=none
+                echo "$S/vu/vuram.sock" ;;
+        vu-memdiff)
+            # The last guest's connection holds the disk until the daemon has seen it hang up: EBUSY for a moment.
+            local i
+            for i in $(seq 50); do
+                setfattr -n user.ramdiskfs.rollback -v clean "$MNT/vumemdiff" 2>/dev/null && break
+                [ "$i" = 50 ] && { echo "bench/vm.sh: vumemdiff cannot be rolled back" >&2; return 1; }
+                sleep 0.2
+            done
+            echo "$S/vu/vumemdiff.sock" ;;
+    esac
+}
+# qemu's arguments for the vhost-user-blk device on SOCKET: guest memory in a shared memfd.
+vhost_user_device() {
+    echo "-object memory-backend-memfd,id=mem,size=1G,share=on -machine memory-backend=mem" \
+        "-chardev socket,id=vu0,path=$1 -device vhost-user-blk-pci,chardev=vu0"
+}
+# CPU seconds (user + system) the ramdiskfs daemon has used so far.
+daemon_cpu() {
+    awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' "/proc/$RD_PID/stat"
+}
 
 # Puts TARGET back to the starting state; prints the -drive file= of it.
 reset_target() {
@@ -108,6 +140,7 @@ reset_target() {
         nbdkit) qemu-img convert -n -f raw -O raw "$SHM/fill.raw" "$NBD_URI" >&2
                 echo "$NBD_URI" ;;
         nbdfile) nbdfile_reset ;;
+        vu-*) vhost_user_reset "$1" ;;
     esac
 }
 
@@ -132,29 +165,44 @@ cp "$KIT/initramfs-fio.cpio" "$S/initrd"
 (cd "$S" && echo guest.sh | "$KIT/busybox" cpio -o -H newc 2>/dev/null) >> "$S/initrd"
 
 boot() {   # TARGET ROUND
-    local file console=$S/$1-$2.console drive
+    local file console=$S/$1-$2.console cpu0 dev
     file=$(reset_target "$1")
-    drive="file=$file,format=raw,cache=none,aio=threads,if=virtio"
+    dev=(-drive "file=$file,format=raw,cache=none,aio=threads,if=virtio")
+    case $1 in vu-*) read -r -a dev <<< "$(vhost_user_device "$file")" ;; esac
+    cpu0=$(daemon_cpu)
     qemu-system-x86_64 -accel tcg -m 1G -smp 1 -nodefaults -no-user-config -display none -no-reboot \
         -kernel "$KIT/vmlinuz" -initrd "$S/initrd" -append "console=ttyS0 panic=-1 quiet" \
-        -serial "file:$console" -drive "$drive" < /dev/null > "$S/qemu.err" 2>&1 &
+        -serial "file:$console" "${dev[@]}" < /dev/null > "$S/qemu.err" 2>&1 &
     QEMU_PID=$!
     local waited=0
     while kill -0 "$QEMU_PID" 2>/dev/null; do
         sleep 1; waited=$((waited + 1))
         if [ $waited -gt $(( 120 + 12 * (RUNTIME + 3) )) ]; then
             echo "bench/vm.sh: guest on $1 still running after ${waited}s; killed" >&2
-            kill -KILL "$QEMU_PID"
+            # Then stop looking: a killed qemu stays a zombie until `wait`, so kill -0 still
+            # succeeds, and a second kill -KILL failed under errexit before the console was shown.
+            kill -KILL "$QEMU_PID" 2>/dev/null || true
+            break
         fi
     done
     wait "$QEMU_PID" || true
     QEMU_PID=
-    tr -d '\r' < "$console" | grep -q '^GUEST-EXIT 0' || { echo "bench/vm.sh: the guest on $1 failed:" >&2; tail -n 30 "$console" >&2; cat "$S/qemu.err" >&2; exit 1; }
+    tr -d '\r' < "$console" | grep -q '^GUEST-EXIT 0' || { echo "bench/vm.sh: the guest on $1 failed (console kept in ${OUT%.csv}-$1-$2.console):" >&2
+        cp "$console" "${OUT%.csv}-$1-$2.console"; tail -n 30 "$console" >&2; cat "$S/qemu.err" >&2; exit 1; }
     tr -d '\r' < "$console" | awk -v t="$1" -v r="$2" '$1 == "RESULT" { print $2 "," r "," t "," $3 "," $4 "," $5 "," $6 }'
+    # The daemon's CPU over the boot per guest I/O (IOPS x RUNTIME summed over the jobs): its own
+    # targets only; the idle daemon's share is in every row alike.
+    case $1 in
+        fuse|pt|memdiff|vu-*)
+            tr -d '\r' < "$console" | awk -v t="$1" -v r="$2" -v rt="$RUNTIME" -v c0="$cpu0" -v c1="$(daemon_cpu)" \
+                '$1 == "RESULT" { ios += ($3 + $5) * rt } END { printf "%s,%s,%.2f,%d,%.1f\n", r, t, c1 - c0, ios, ios ? (c1 - c0) * 1e6 / ios : 0 }' \
+                >> "${OUT%.csv}-cpu.csv" ;;
+    esac
 }
 
 mkdir -p "$(dirname "$OUT")"
 echo "job,round,target,read_iops,read_KiB_s,write_iops,write_KiB_s" | tee "$OUT"
+echo "round,target,daemon_cpu_s,guest_ios,daemon_cpu_us_per_io" > "${OUT%.csv}-cpu.csv"
 read -r -a order <<< "$TARGETS"
 for r in $(seq "$ROUNDS"); do
     for i in "${!order[@]}"; do
@@ -164,3 +212,5 @@ for r in $(seq "$ROUNDS"); do
     done
 done
 python3 "$ROOT/bench/vm/summary.py" "$OUT" | tee "${OUT%.csv}.md" >&2
+echo "daemon CPU per guest I/O (${OUT%.csv}-cpu.csv):" >&2
+column -s, -t < "${OUT%.csv}-cpu.csv" >&2

@@ -30,9 +30,12 @@ import java.util.Set;
  * @param hugePages   passthrough disks keep their bytes in 2 MiB pages (the private tmpfs's
  *                    {@code huge=within_size}): random and 1 MiB I/O on a written disk faster
  *                    (docs/performance.md, section 10), memory taken in 2 MiB units
+ * @param vhostUser   where every disk NAME is also served as a vhost-user-blk device, on
+ *                    {@code vhostUser/NAME.sock} (SPEC section 9; {@code --vhost-user DIR}); null: not served
  */
 public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
-        boolean readOnly, boolean allowOther, boolean xattrs, boolean pageCache, boolean passthrough, boolean hugePages) {
+        boolean readOnly, boolean allowOther, boolean xattrs, boolean pageCache, boolean passthrough, boolean hugePages,
+        Path vhostUser) {
     public static final int DEFAULT_SECTOR_SIZE = 512;
 
     public MountOptions {
@@ -53,6 +56,11 @@ public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sect
         if (hugePages && !passthrough && disks.stream().noneMatch(DiskDefinition::passthrough)) {
             throw new IllegalArgumentException("huge pages are for passthrough disks: add --passthrough, or ,passthrough to a disk");
         }
+    }
+
+    public MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
+            boolean readOnly, boolean allowOther, boolean xattrs, boolean pageCache, boolean passthrough, boolean hugePages) {
+        this(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache, passthrough, hugePages, null);
     }
 
     public MountOptions(Path mountPoint, List<DiskDefinition> disks, int sectorSize, long memoryLimit,
@@ -90,40 +98,46 @@ public record MountOptions(Path mountPoint, List<DiskDefinition> disks, int sect
     }
 
     public MountOptions withSectorSize(int n) {
-        return new MountOptions(mountPoint, disks, n, memoryLimit, readOnly, allowOther, xattrs, pageCache, passthrough, hugePages);
+        return new MountOptions(mountPoint, disks, n, memoryLimit, readOnly, allowOther, xattrs, pageCache, passthrough, hugePages, vhostUser);
     }
 
     public MountOptions withMemoryLimit(long bytes) {
-        return new MountOptions(mountPoint, disks, sectorSize, bytes, readOnly, allowOther, xattrs, pageCache, passthrough, hugePages);
+        return new MountOptions(mountPoint, disks, sectorSize, bytes, readOnly, allowOther, xattrs, pageCache, passthrough, hugePages, vhostUser);
     }
 
     public MountOptions withReadOnly(boolean ro) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, ro, allowOther, xattrs, pageCache, passthrough, hugePages);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, ro, allowOther, xattrs, pageCache, passthrough, hugePages, vhostUser);
     }
 
     public MountOptions withAllowOther(boolean allow) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allow, xattrs, pageCache, passthrough, hugePages);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allow, xattrs, pageCache, passthrough, hugePages, vhostUser);
     }
 
     public MountOptions withDisk(DiskDefinition disk) {
         List<DiskDefinition> more = new ArrayList<>(disks);
         more.add(disk);
-        return new MountOptions(mountPoint, more, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache, passthrough, hugePages);
+        return new MountOptions(mountPoint, more, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache, passthrough, hugePages, vhostUser);
     }
 
     public MountOptions withXattrs(boolean on) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, on, pageCache, passthrough, hugePages);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, on, pageCache, passthrough, hugePages, vhostUser);
     }
 
     public MountOptions withPassthrough(boolean on) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache, on, hugePages);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache, on, hugePages, vhostUser);
     }
 
     public MountOptions withHugePages(boolean on) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache, passthrough, on);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache, passthrough, on, vhostUser);
     }
 
     public MountOptions withPageCache(boolean on) {
-        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, on, passthrough, hugePages);
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, on, passthrough, hugePages, vhostUser);
+    }
+
+    /** Also serves every disk as a vhost-user-blk device on {@code dir/NAME.sock}; null: no such door. */
+    public MountOptions withVhostUser(Path dir) {
+        return new MountOptions(mountPoint, disks, sectorSize, memoryLimit, readOnly, allowOther, xattrs, pageCache, passthrough, hugePages,
+                dir == null ? null : dir.toAbsolutePath().normalize());
     }
 }

@@ -45,6 +45,8 @@ public final class RamDiskFs implements AutoCloseable {
     /** Where passthrough disks keep their bytes; null when the mount has none. */
     private final BackingFilePool pool;
     private final Persistence persistence;
+    /** The vhost-user door ({@link MountOptions#vhostUser()}); null when the mount has none. */
+    private volatile io.ramdiskfs.vhost.VhostUserDoor door;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** What the save at the stop could not save, one line per disk. */
     private volatile List<String> unsaved = List.of();
@@ -118,7 +120,21 @@ public final class RamDiskFs implements AutoCloseable {
             throw e;
         }
         log.debug("mounted {} with {}", mp, fuseArguments(options));
-        return new RamDiskFs(mp, dir, session, pool, persistence);
+        RamDiskFs fs = new RamDiskFs(mp, dir, session, pool, persistence);
+        if (options.vhostUser() != null) {
+            try {
+                fs.door = VhostUserExport.open(options.vhostUser(), dir);
+            } catch (MountException e) {
+                try {
+                    fs.close();
+                } catch (MountException unmount) {
+                    e.addSuppressed(unmount);
+                }
+                throw e;
+            }
+            log.info("vhost-user: every disk is served on {}/NAME.sock", options.vhostUser());
+        }
+        return fs;
     }
 
     /**
@@ -338,6 +354,12 @@ public final class RamDiskFs implements AutoCloseable {
         return mountPoint;
     }
 
+    /** The socket disk {@code name} is served on as a vhost-user-blk device; null when the mount has no such door. */
+    public Path vhostUserSocket(String name) {
+        io.ramdiskfs.vhost.VhostUserDoor d = door;
+        return d == null ? null : d.socketOf(name);
+    }
+
     /** The filesystem behind the mount, for inspection. */
     public DiskDirectory directory() {
         return directory;
@@ -446,6 +468,7 @@ public final class RamDiskFs implements AutoCloseable {
             throw new MountException("could not detach " + mountPoint + ": " + r.output());
         }
         session.markUnmounted();
+        closeDoor();
         // The process exits next (a second signal): save persist disks at this instant, even
         // though a loop device may still hold the detached mount.
         unsaved = persistence.saveAllAtStop();
@@ -476,10 +499,19 @@ public final class RamDiskFs implements AutoCloseable {
             }
         }
         if (closed.compareAndSet(false, true)) {
+            closeDoor();
             // Nothing reaches the disks any more: the last save of a persist disk holds every write.
             unsaved = persistence.saveAllAtStop();
             directory.closeAll();
             closePool(pool);
+        }
+    }
+
+    /** Disconnects every guest and removes the sockets; the FUSE mount is gone by then. */
+    private void closeDoor() {
+        io.ramdiskfs.vhost.VhostUserDoor d = door;
+        if (d != null) {
+            d.close();
         }
     }
 }

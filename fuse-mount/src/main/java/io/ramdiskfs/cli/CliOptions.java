@@ -104,6 +104,13 @@ public final class CliOptions {
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9100; port 0: any free port).")
     String metrics;
 
+    @Option(names = "--vhost-user", paramLabel = "DIR",
+            description = {"Also serve every disk NAME as a vhost-user-blk device on DIR/NAME.sock (created if missing), for qemu:",
+                "-object memory-backend-memfd,id=mem,size=RAM,share=on -machine memory-backend=mem",
+                "-chardev socket,id=d0,path=DIR/NAME.sock -device vhost-user-blk-pci,chardev=d0. The same disk as the",
+                "file (snapshots, rollback, budget); a connected guest holds it open for writing."})
+    String vhostUser;
+
     @Option(names = {"-v", "--verbose"}, description = "Log at debug level; -vv: trace.")
     boolean[] verbose = new boolean[0];
 
@@ -165,8 +172,19 @@ public final class CliOptions {
             throw new UsageException("the mount point is an empty string");
         }
         Path mp = workingDir.resolve(mountPoint == null ? DEFAULT_MOUNT_POINT : mountPoint).toAbsolutePath().normalize();
+        Path sockets = null;
+        if (vhostUser != null) {
+            if (vhostUser.isBlank()) {
+                throw new UsageException("--vhost-user: the socket directory is an empty string");
+            }
+            sockets = workingDir.resolve(vhostUser).toAbsolutePath().normalize();
+            if (sockets.startsWith(mp)) {
+                // The sockets would be looked for inside the FUSE mount, which holds only disks.
+                throw new UsageException("--vhost-user: " + sockets + " is inside the mount point " + mp + "; give a directory outside it");
+            }
+        }
         try {
-            return new MountOptions(mp, defs, sector, limit, readOnly, allowOther, !noXattr, pageCache, passthrough, hugePages);
+            return new MountOptions(mp, defs, sector, limit, readOnly, allowOther, !noXattr, pageCache, passthrough, hugePages, sockets);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage()); // checked above; kept so nothing escapes as a stack trace
         }

@@ -16,6 +16,7 @@ import java.util.Set;
  * <pre>
  *   disk=NAME=SIZE[+ro]              -d NAME=SIZE[,ro]          (repeat for more disks)
  *   disk=NAME=memdiff:IMAGE[+ro]     -d NAME=memdiff:IMAGE[,ro]
+ *   vhost_user=DIR     --vhost-user DIR: every disk also on DIR/NAME.sock
  *   memory_limit=SIZE  sector_size=N  metrics=HOST:PORT  allow_other  ro  page_cache  no_xattr  passthrough  huge_pages  verbose
  *   log=FILE           where the daemon writes its log (helper form only)
  *   daemon_timeout=S   how long to wait for the daemon's mount, in seconds (default 600)
@@ -100,6 +101,7 @@ public record MountHelperArgs(String mountPoint, boolean daemon, List<String> cl
                     case "memory_limit" -> cli.addAll(List.of("--memory-limit", need(item, name, value)));
                     case "sector_size" -> cli.addAll(List.of("--sector-size", need(item, name, value)));
                     case "metrics" -> cli.addAll(List.of("--metrics", need(item, name, value)));
+                    case "vhost_user" -> cli.addAll(List.of("--vhost-user", need(item, name, value)));
                     case "allow_other" -> cli.add(flag(item, name, value, "--allow-other"));
                     case "ro", "read_only" -> cli.add(flag(item, name, value, "--read-only"));
                     case "page_cache" -> cli.add(flag(item, name, value, "--page-cache"));
@@ -113,7 +115,7 @@ public record MountHelperArgs(String mountPoint, boolean daemon, List<String> cl
                     default -> {
                         if (!IGNORED.contains(name) && !name.startsWith("x_") && !name.equals("comment")) {
                             throw new UsageException("unknown mount option '" + item + "' (known: disk=NAME=SIZE[+ro],"
-                                    + " memory_limit=SIZE, sector_size=N, metrics=HOST:PORT, allow_other, ro, page_cache,"
+                                    + " memory_limit=SIZE, sector_size=N, metrics=HOST:PORT, vhost_user=DIR, allow_other, ro, page_cache,"
                                     + " no_xattr, passthrough, huge_pages, verbose, log=FILE, daemon_timeout=SECONDS; see ramdiskfs(1))");
                         }
                     }

@@ -28,6 +28,9 @@ public final class MountSummary {
         if (options.allowOther()) {
             sb.append("; allow_other");
         }
+        if (options.vhostUser() != null) {
+            sb.append("; vhost-user sockets in ").append(options.vhostUser());
+        }
         return sb.toString();
     }
 

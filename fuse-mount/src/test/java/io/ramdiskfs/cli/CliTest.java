@@ -210,6 +210,20 @@ class CliTest {
     }
 
     @Test
+    void vhostUserSocketDirectoryIsResolvedAgainstTheWorkingDirectory() {
+        assertEquals(0, run());
+        assertNull(mounted.vhostUser(), "no vhost-user door unless asked");
+        assertEquals(0, run("--vhost-user", "vu", "mnt"));
+        assertEquals(dir.resolve("vu"), mounted.vhostUser());
+        assertEquals(0, run("--vhost-user=/run/ramdiskfs/vu/", "mnt"));
+        assertEquals(Path.of("/run/ramdiskfs/vu"), mounted.vhostUser());
+        mounted = null;
+        assertUsageErrorFresh("--vhost-user: " + dir.resolve("mnt/vu") + " is inside the mount point " + dir.resolve("mnt")
+                + "; give a directory outside it", "--vhost-user", "mnt/vu", "mnt");
+        assertUsageErrorFresh("--vhost-user: the socket directory is an empty string", "--vhost-user=", "mnt");
+    }
+
+    @Test
     void readOnlyAndAllowOther() {
         assertEquals(0, run("--read-only", "--allow-other"));
         assertTrue(mounted.readOnly());
@@ -261,7 +275,8 @@ class CliTest {
         String help = out();
         assertTrue(help.contains("Usage: ramdiskfs [OPTIONS] [MOUNTPOINT]"), help);
         for (String opt : List.of("--disk", "NAME=SIZE[,ro]", "NAME=memdiff:IMAGE[,ro]", "--sector-size", "--memory-limit",
-                "--read-only", "--allow-other", "--verbose", "--version", "--help", "./disks", "disk0=1G")) {
+                "--read-only", "--allow-other", "--vhost-user", "DIR/NAME.sock", "vhost-user-blk-pci", "--verbose", "--version",
+                "--help", "./disks", "disk0=1G")) {
             assertTrue(help.contains(opt), opt + " in\n" + help);
         }
         assertEquals("", err());
@@ -280,6 +295,9 @@ class CliTest {
                 MountSummary.describe(dir, o));
         assertEquals("mounted " + dir + ": disk0 (1073741824 bytes, ram); memory limit 1000 bytes; sector size 4096; read-only; allow_other",
                 MountSummary.describe(dir, new MountOptions(dir, List.of(DiskDefinition.ram("disk0", 1L << 30)), 4096, 1000, true, true)));
+        assertEquals("mounted " + dir + ": disk0 (1073741824 bytes, ram); memory limit 1000 bytes; vhost-user sockets in /run/vu",
+                MountSummary.describe(dir, new MountOptions(dir, List.of(DiskDefinition.ram("disk0", 1L << 30)), 512, 1000, false, false)
+                        .withVhostUser(Path.of("/run/vu"))));
     }
 
     // ---- rejections: exit 2, one line ----

@@ -16,10 +16,12 @@ class MountHelperArgsTest {
     void everyCommandLineOptionHasAnOForm() throws UsageException {
         MountHelperArgs h = MountHelperArgs.parse(List.of("ramdiskfs", "/mnt/rd", "-o",
                 "disk=vm=memdiff:/img+ro,disk=scratch=1G,memory_limit=4G,sector-size=4096,allow_other,ro,"
-                        + "metrics=127.0.0.1:9100,page_cache,no_xattr,passthrough,huge_pages,verbose,disk=p=1G+passthrough"));
+                        + "metrics=127.0.0.1:9100,page_cache,no_xattr,passthrough,huge_pages,verbose,disk=p=1G+passthrough,"
+                        + "vhost-user=/run/vu"));
         assertEquals(List.of("--disk", "vm=memdiff:/img,ro", "--disk", "scratch=1G", "--memory-limit", "4G",
                 "--sector-size", "4096", "--allow-other", "--read-only", "--metrics", "127.0.0.1:9100", "--page-cache",
-                "--no-xattr", "--passthrough", "--huge-pages", "-v", "--disk", "p=1G,passthrough", "/mnt/rd"), h.cliArgs());
+                "--no-xattr", "--passthrough", "--huge-pages", "-v", "--disk", "p=1G,passthrough", "--vhost-user", "/run/vu",
+                "/mnt/rd"), h.cliArgs());
         assertTrue(h.daemon());
         assertEquals("/mnt/rd", h.mountPoint());
     }

@@ -26,16 +26,44 @@ public final class VhostUserDoor implements NamespaceWatcher, AutoCloseable {
     private final Map<Long, VhostUserSocket> sockets = new HashMap<>();
     private AutoCloseable watch;
     private boolean closed;
+    /** Why the first disk that could not be served was not, while {@link #open} tells of the disks present. */
+    private String firstFailure;
+    private boolean opening = true;
 
     private VhostUserDoor(Path directory) {
         this.directory = directory;
     }
 
-    /** Creates {@code directory} if needed and serves every disk of {@code namespace} there. */
+    /**
+     * Creates {@code directory} if needed and serves every disk of {@code namespace} there.
+     *
+     * @throws IOException naming the directory or the disk: the directory cannot be made, is not a
+     *     directory, is not writable, or a disk present now cannot be bound there (a disk created
+     *     later that cannot be is logged, and the others keep serving)
+     */
     public static VhostUserDoor open(Path directory, DiskNamespace namespace) throws IOException {
-        Files.createDirectories(directory);
+        if (Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new IOException("the vhost-user socket directory " + directory + " is not a directory");
+        }
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new IOException("cannot create the vhost-user socket directory " + directory + ": " + e, e);
+        }
+        if (!Files.isWritable(directory)) {
+            throw new IOException("the vhost-user socket directory " + directory + " is not writable by this process");
+        }
         VhostUserDoor door = new VhostUserDoor(directory);
         door.watch = namespace.watch(door);
+        String failure;
+        synchronized (door) {
+            door.opening = false;
+            failure = door.firstFailure;
+        }
+        if (failure != null) {
+            door.close();
+            throw new IOException(failure);
+        }
         return door;
     }
 
@@ -61,7 +89,10 @@ public final class VhostUserDoor implements NamespaceWatcher, AutoCloseable {
         try {
             sockets.put(disk.id(), VhostUserSocket.open(disk, socketOf(disk.name())));
         } catch (IOException | RuntimeException e) {
-            LOG.error("vhost-user: disk {} is not served: {}", disk.name(), e.getMessage());
+            if (opening && firstFailure == null) {
+                firstFailure = "vhost-user: disk " + disk.name() + " cannot be served on " + socketOf(disk.name()) + ": " + e.getMessage();
+            }
+            LOG.error("vhost-user: disk {} is not served on {}: {}", disk.name(), socketOf(disk.name()), e.getMessage());
         }
     }
 

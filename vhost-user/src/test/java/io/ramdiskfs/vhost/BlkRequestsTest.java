@@ -182,6 +182,26 @@ class BlkRequestsTest {
         assertEquals(0, disk.disk().committedBytes());
     }
 
+    /** The budget full: that request fails with IOERR, nothing of it lands, the queue goes on serving. */
+    @Test
+    void aWritePastTheBudgetIsAnIoErrorOnThatRequestOnly() throws Exception {
+        TestDisk small = new TestDisk("small", DISK, 512, false, new io.ramdiskfs.disk.MemoryBudget(128 * 1024));
+        try {
+            Device dev = new Device(guest.queue(true), new BlkRequests(small, false));
+            long fits = out(0, SectorPattern.bytes(0, 128 * 1024, 4), false);
+            long over = out(1024, SectorPattern.bytes(1024 * 512, 64 * 1024, 5), false);
+            long[] back = in(0, 128 * 1024, false);
+            assertEquals(3, dev.drain());
+            assertEquals(BlkProtocol.S_OK, guest.status(fits));
+            assertEquals(BlkProtocol.S_IOERR, guest.status(over), "ENOSPC reaches the guest as an I/O error");
+            assertEquals(BlkProtocol.S_OK, guest.status(back[1]), "the next request is served");
+            SectorPattern.check(guest.get(back[0], 128 * 1024), 0, 4);
+            assertEquals(128 * 1024, small.disk().committedBytes(), "nothing of the refused write is in RAM");
+        } finally {
+            small.disk().close();
+        }
+    }
+
     @Test
     void fourKibSectorDisk() throws Exception {
         TestDisk d4 = new TestDisk("d4k", DISK, 4096, false);

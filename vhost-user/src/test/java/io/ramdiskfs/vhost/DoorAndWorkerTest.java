@@ -2,6 +2,7 @@ package io.ramdiskfs.vhost;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ramdiskfs.disk.NativeMemory;
@@ -15,6 +16,7 @@ import io.ramdiskfs.vhost.os.Os;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,6 +120,21 @@ class DoorAndWorkerTest {
             assertTrue(Files.exists(dir.resolve("vu/c.sock")));
         }
         assertFalse(Files.exists(dir.resolve("vu/c.sock")), "unmount removes every socket");
+    }
+
+    @Test
+    void aDoorThatCannotServeTheDisksPresentRefusesToOpenAndSaysWhere(@TempDir Path dir) throws Exception {
+        TestNamespace ns = new TestNamespace();
+        ns.disks.add(new TestDisk("a", 1 << 20));
+        Path file = Files.writeString(dir.resolve("plain"), "x");
+        IOException notDir = assertThrows(IOException.class, () -> VhostUserDoor.open(file, ns));
+        assertEquals("the vhost-user socket directory " + file + " is not a directory", notDir.getMessage());
+        // A socket path longer than sun_path holds: the disk present at open cannot be bound.
+        Path deep = dir.resolve("d".repeat(120));
+        IOException tooLong = assertThrows(IOException.class, () -> VhostUserDoor.open(deep, ns));
+        assertTrue(tooLong.getMessage().startsWith("vhost-user: disk a cannot be served on " + deep.resolve("a.sock")), tooLong.getMessage());
+        assertTrue(tooLong.getMessage().contains("longer than the 107"), tooLong.getMessage());
+        assertTrue(ns.watcher == null, "a door that failed to open stops following the namespace");
     }
 
     static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {

@@ -22,8 +22,12 @@ final class TestDisk implements ServedDisk {
     volatile int mode = 0644;
 
     TestDisk(String name, long sizeBytes, int sectorSize, boolean readOnly) {
+        this(name, sizeBytes, sectorSize, readOnly, MemoryBudget.unlimited());
+    }
+
+    TestDisk(String name, long sizeBytes, int sectorSize, boolean readOnly, MemoryBudget budget) {
         this.name = name;
-        this.disk = LayeredDisk.of(RamLayer.create(sizeBytes, sectorSize, MemoryBudget.unlimited()), readOnly);
+        this.disk = LayeredDisk.of(RamLayer.create(sizeBytes, sectorSize, budget), readOnly);
     }
 
     TestDisk(String name, long sizeBytes) {

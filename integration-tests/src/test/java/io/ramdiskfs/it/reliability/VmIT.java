@@ -101,7 +101,7 @@ class VmIT {
     @Test
     void aGuestOnAMemdiffDiskIsSnapshottedWhileWritingRolledBackClonedAndTrimmed() throws IOException {
         GuestKit kit = GuestKit.build();
-        Path base = baseImage();
+        Path base = baseImage(disks);
         String baseSha = sha256(base);
         Path mp = disks.newMountPoint();
         disks.startCliMounted(mp, "-d", "vm=memdiff:" + base);
@@ -171,7 +171,7 @@ class VmIT {
     }
 
     /** A 96 MiB ext4 image with a few files, made by mkfs.ext4 -d (no loop device, no mount). */
-    private Path baseImage() throws IOException {
+    static Path baseImage(MountedDisks disks) throws IOException {
         Path src = disks.newDir("base-src");
         Files.createDirectories(src.resolve("base"));
         Files.writeString(src.resolve("base/hello"), BASE_TEXT + "\n");
@@ -185,10 +185,11 @@ class VmIT {
     }
 
     /**
-     * qemu has exited, but the kernel sends FUSE's RELEASE after the close returns, so the disk may
-     * count as open for a moment longer: retry EBUSY for a few seconds, nothing else.
+     * qemu has exited, but the kernel sends FUSE's RELEASE after the close returns (and a
+     * vhost-user session lets go of its hold once it has seen the hang-up), so the disk may count
+     * as open for a moment longer: retry EBUSY for a few seconds, nothing else.
      */
-    private static void rollbackOnceClosed(Path disk, String name) {
+    static void rollbackOnceClosed(Path disk, String name) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
             Cmd.Result r = ramdiskfs("rollback", disk.toString(), name);
@@ -204,20 +205,24 @@ class VmIT {
 
     /** e2fsck -fn on a read-only loop device over the disk: exit 0, nothing to fix. */
     private void fsck(Path disk) {
+        fsck(disks, disk);
+    }
+
+    static void fsck(MountedDisks disks, Path disk) {
         String dev = disks.attachLoop(disk, "-r");
         Cmd.run(Duration.ofSeconds(120), "e2fsck", "-fn", dev).assertOk();
         disks.detachLoop(dev);
     }
 
-    private static String debugfsCat(Path disk, String file) {
+    static String debugfsCat(Path disk, String file) {
         return Cmd.ok("debugfs", "-R", "cat " + file, disk.toString()).out();
     }
 
-    private static String sha256(Path file) {
+    static String sha256(Path file) {
         return Cmd.ok("sha256sum", file.toString()).out().split("\\s+")[0];
     }
 
-    private static Cmd.Result ramdiskfs(String... args) {
+    static Cmd.Result ramdiskfs(String... args) {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", CliProcess.jar().toString()));
         cmd.addAll(List.of(args));
