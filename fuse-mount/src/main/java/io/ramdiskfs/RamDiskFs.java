@@ -36,8 +36,6 @@ import org.slf4j.LoggerFactory;
 public final class RamDiskFs implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RamDiskFs.class);
     private static final long MOUNT_TIMEOUT_MILLIS = 30_000;
-    /** How long a loop that never came up may take to stop once its mount is detached. */
-    private static final long ABANDON_MILLIS = 10_000;
 
     private final Path mountPoint;
     private final DiskDirectory directory;
@@ -77,7 +75,7 @@ public final class RamDiskFs implements AutoCloseable {
         if (options.allowOther()) {
             FuseConf.read(FuseConf.PATH).checkAllowOther(user);
         }
-        prepareMountPoint(mp);
+        MountPoint.prepare(mp);
         long limit = budgetUnderTheCgroup(options.memoryLimit());
         MemoryBudget budget = new MemoryBudget(limit);
         ChunkAllocator allocator = chunkAllocator();
@@ -113,7 +111,7 @@ public final class RamDiskFs implements AutoCloseable {
         try {
             session.awaitLive(MOUNT_TIMEOUT_MILLIS);
         } catch (MountException e) {
-            if (abandon(session, mp)) {
+            if (MountPoint.abandon(session, mp)) {
                 dir.closeAll();
                 closePool(pool);
             }
@@ -135,34 +133,6 @@ public final class RamDiskFs implements AutoCloseable {
             log.info("vhost-user: every disk is served on {}/NAME.sock", options.vhostUser());
         }
         return fs;
-    }
-
-    /**
-     * Stops a loop whose mount never showed as live: ends the session, detaches the mount, and
-     * waits for the workers. False when they did not stop: the disks must then stay allocated,
-     * since a worker may still be serving from their memory.
-     */
-    private static boolean abandon(FuseSession session, Path mp) {
-        boolean interrupted = Thread.interrupted();
-        try {
-            session.exitLoop();
-            if (MountTable.find(mp).filter(MountTable.Entry::isRamdiskfs).isPresent() || session.isRunning()) {
-                Fusermount.unmount(mp, true);
-            }
-            if (session.awaitExit(ABANDON_MILLIS)) {
-                return true;
-            }
-            log.error("the FUSE loop at {} did not stop within {} ms of giving up on the mount; its disks stay in memory"
-                    + " until the process exits", mp, ABANDON_MILLIS);
-            return false;
-        } catch (MountException | InterruptedException e) {
-            log.error("could not stop the FUSE loop at {} after giving up on the mount: {}", mp, e.getMessage());
-            return false;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     /** The budget, clamped under the memory cgroup's limit ({@link MemoryCeiling}): ENOSPC, not the OOM killer. */
@@ -302,52 +272,6 @@ public final class RamDiskFs implements AutoCloseable {
         }
         o.add(sb.toString());
         return o;
-    }
-
-    /**
-     * Refuses a missing mount point, a file, or a live mount; clears a dead ramdiskfs mount
-     * ("Transport endpoint is not connected") left by a killed run.
-     */
-    static void prepareMountPoint(Path mp) throws MountException {
-        var entry = MountTable.find(mp);
-        if (entry.isPresent()) {
-            boolean dead = isDead(mp);
-            if (!dead) {
-                throw new MountException("mount point " + mp + " is already a live mount (" + entry.get().fsType()
-                        + "); unmount it first: fusermount -u " + mp);
-            }
-            if (!entry.get().isFuse()) {
-                throw new MountException("mount point " + mp + " is a broken " + entry.get().fsType() + " mount; unmount it first");
-            }
-            Fusermount.Result r = Fusermount.unmount(mp, false);
-            if (!r.ok()) {
-                r = Fusermount.unmount(mp, true);
-            }
-            if (!r.ok()) {
-                throw new MountException("mount point " + mp + " holds a dead FUSE mount that could not be cleared: " + r.output());
-            }
-            log.info("cleared a dead mount at {} left by an earlier run", mp);
-        }
-        if (!Files.exists(mp)) {
-            throw new MountException("mount point " + mp + " does not exist");
-        }
-        if (!Files.isDirectory(mp)) {
-            throw new MountException("mount point " + mp + " is not a directory");
-        }
-    }
-
-    /**
-     * Lists the directory rather than stat it: the kernel answers a stat from its attribute cache
-     * for up to a second after the daemon died, but an opendir always reaches the daemon.
-     */
-    private static boolean isDead(Path mp) {
-        try (var list = Files.newDirectoryStream(mp)) {
-            list.iterator().hasNext();
-            return false;
-        } catch (IOException e) {
-            String m = String.valueOf(e.getMessage());
-            return m.contains("Transport endpoint is not connected") || m.contains("not connected");
-        }
     }
 
     public Path mountPoint() {
