@@ -86,8 +86,11 @@ secs() {
   awk -v n=$((t1 - t0)) 'BEGIN { printf "%.3f", n / 1e9 }'
 }
 reads_zero() { cmp -s -n "$2" "$1" /dev/zero && echo yes || echo NO; }
-lock() { exec 9>"$LOCK"; log "waiting for $LOCK"; flock 9; log "holding $LOCK"; }
-unlock() { flock -u 9; exec 9>&-; }
+# One hold from the first timed part to the last: released in between, another run takes the lock
+# and the parts of this one end up far apart in time.
+LOCKED=
+lock() { [ -n "$LOCKED" ] && return; exec 9>"$LOCK"; log "waiting for $LOCK"; flock 9; LOCKED=1; log "holding $LOCK"; }
+unlock() { [ -n "$LOCKED" ] || return 0; flock -u 9; exec 9>&-; LOCKED=; }
 build() {
   ls "$ROOT"/fuse-mount/target/fuse-mount-*.jar >/dev/null 2>&1 && [ -d "$ROOT/fuse-mount/target/lib" ] && return 0
   log "building ramdiskfs"; (cd "$ROOT" && mvn -B -q -DskipTests package -pl fuse-mount -am) >&2
@@ -141,7 +144,6 @@ if has memory; then
   echo "off,cp --sparse=never 10 GiB holding 64 MiB (budget 512 MiB),$t,$(committed "$m/copy"),$(zero_bytes "$m" copy),$r at $(stat -c %s "$m/copy") bytes" >> "$OUT/memory.csv"
   tail -n1 "$OUT/memory.csv" | sed 's/^/  /' >&2
   stop moff
-  unlock
 fi
 
 # --- 2. A/B of the check on the data path ------------------------------------------------------------
@@ -149,7 +151,6 @@ if has ab; then
   lock
   A_NAME=zerocheck A_OPTS= B_NAME=nocheck B_OPTS=-Dramdiskfs.zeroCheck=false ROUNDS=$ROUNDS RUNTIME=$RUNTIME SIZE=1G \
     JOBS="seqwrite-direct randwrite-1job seqwrite-zeros" OUT="$S/ab" "$ROOT/bench/ab.sh" > /dev/null 9>&-
-  unlock
   cp "$S/ab/ab.csv" "$S/ab/ab.md" "$OUT/"
 fi
 
@@ -209,12 +210,12 @@ if has fill; then
     done
     log "fill round $r of $ROUNDS done (${order[*]})"
   done
-  unlock
   stop fon; stop foff
   rm -f "$SHM/tmpfs.img"
 fi
 
-# --- 4. partial chunks ---------------------------------------------------------------------------------
+unlock
+# --- 4. partial chunks (not timed) ------------------------------------------------------------------------
 if has partial; then
   echo "stage,disk_bytes,data_chunks,data_chunk_bytes,zero_pages_in_data_bytes,zero_sectors_in_data_bytes,committed_bytes" > "$OUT/partial.csv"
   start p "" --memory-limit 3G -d ext=2G
