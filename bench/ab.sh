@@ -19,8 +19,8 @@ export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 A_ROOT=$(cd "${A_ROOT:-$ROOT}" && pwd)
 B_ROOT=$(cd "${B_ROOT:-$ROOT}" && pwd)
-A_OPTS=${A_OPTS:-}
-B_OPTS=${B_OPTS:--Dramdiskfs.stats=false}
+A_OPTS=${A_OPTS-}
+B_OPTS=${B_OPTS--Dramdiskfs.stats=false}   # set but empty: no flags
 A_NAME=${A_NAME:-stats}
 B_NAME=${B_NAME:-nostats}
 ROUNDS=${ROUNDS:-4}
