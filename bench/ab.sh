@@ -9,14 +9,18 @@
 # Env:    A_OPTS/B_OPTS (JAVA_OPTS of each), A_NAME/B_NAME, ROUNDS (default 4), RUNTIME (s, timed jobs; default 5),
 #         SIZE (default 1G), DISK (what disk0 is: default SIZE, a RAM disk; e.g. memdiff:/dev/shm/base.img),
 #         JOBS (default: every job of bench/run.sh), OUT (default /tmp/ramdiskfs-ab.XXXX),
+#         A_ROOT/B_ROOT: the checkout whose bin/ramdiskfs each side runs (default this one; built
+#         already), to compare two builds: A_ROOT=/tmp/old B_ROOT=. A_OPTS= B_OPTS= bench/ab.sh
 #         CONCURRENT=1: run each job on A and B at the same time instead of in turn. On a machine
 #         others are using, both then meet the same neighbours second by second; the cheaper
 #         configuration gets the larger share of the CPUs, so A/B is their relative cost.
 set -u
 export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-A_OPTS=${A_OPTS:-}
-B_OPTS=${B_OPTS:--Dramdiskfs.stats=false}
+A_ROOT=$(cd "${A_ROOT:-$ROOT}" && pwd)
+B_ROOT=$(cd "${B_ROOT:-$ROOT}" && pwd)
+A_OPTS=${A_OPTS-}
+B_OPTS=${B_OPTS--Dramdiskfs.stats=false}   # set but empty: no flags
 A_NAME=${A_NAME:-stats}
 B_NAME=${B_NAME:-nostats}
 ROUNDS=${ROUNDS:-4}
@@ -45,10 +49,10 @@ cleanup() {
 trap 'cleanup; exit 130' INT TERM
 trap cleanup EXIT
 
-start() { # NAME OPTS
+start() { # NAME OPTS ROOT
   local m=$OUT/$1
   mkdir -p "$m"
-  JAVA_OPTS="$2" RAMDISKFS_NO_BUILD=1 "$ROOT/bin/ramdiskfs" --memory-limit 4G -d "disk0=$DISK" -d warmup=64M "$m" >"$OUT/$1.log" 2>&1 &
+  JAVA_OPTS="$2" RAMDISKFS_NO_BUILD=1 "$3/bin/ramdiskfs" --memory-limit 4G -d "disk0=$DISK" -d warmup=64M "$m" >"$OUT/$1.log" 2>&1 &
   PIDS+=($!)
   PID_OF[$1]=$!
   MNTS+=("$m")
@@ -81,17 +85,17 @@ stop_all() {
   MNTS=()
 }
 
-log "A=$A_NAME ($A_OPTS)  B=$B_NAME ($B_OPTS)  SIZE=$SIZE RUNTIME=${RUNTIME}s ROUNDS=$ROUNDS -> $OUT"
+log "A=$A_NAME ($A_OPTS, $A_ROOT)  B=$B_NAME ($B_OPTS, $B_ROOT)  SIZE=$SIZE RUNTIME=${RUNTIME}s ROUNDS=$ROUNDS -> $OUT"
 echo "target,job,round,MiB_s,IOPS,clat_us,cpu_ns_per_io" > "$OUT/ab.csv"
 # Each round mounts both afresh, the first-mounted alternating (odd rounds A, even rounds B): a
 # process started first may land on better memory or a quieter core, and with one pair of mounts
 # for the whole run that advantage looked like a difference between A and B. Within a round every
 # job runs on both, again first A then B on odd rounds and the reverse on even ones.
 for r in $(seq "$ROUNDS"); do
-  if [ $((r % 2)) = 1 ]; then first=$A_NAME; first_opts=$A_OPTS; second=$B_NAME; second_opts=$B_OPTS
-  else first=$B_NAME; first_opts=$B_OPTS; second=$A_NAME; second_opts=$A_OPTS; fi
-  start "$first" "$first_opts"
-  start "$second" "$second_opts"
+  if [ $((r % 2)) = 1 ]; then first=$A_NAME; first_opts=$A_OPTS; first_root=$A_ROOT; second=$B_NAME; second_opts=$B_OPTS; second_root=$B_ROOT
+  else first=$B_NAME; first_opts=$B_OPTS; first_root=$B_ROOT; second=$A_NAME; second_opts=$A_OPTS; second_root=$A_ROOT; fi
+  start "$first" "$first_opts" "$first_root"
+  start "$second" "$second_opts" "$second_root"
   for job in $JOBS; do
     if [ "$CONCURRENT" = 1 ]; then
       run "$first" "$job" "$r" &
