@@ -160,9 +160,41 @@ public final class MmapChunkAllocator implements ChunkAllocator {
     }
 
     @Override
-    public synchronized void free(long address, int bytes) {
-        // The data is gone: let the kernel take the pages now, not when it runs short.
+    public void free(long address, int bytes) {
+        // The data is gone: let the kernel take the pages now, not when it runs short. Outside
+        // the monitor: the chunk is nobody's until it is on the free list, and an madvise can
+        // take tens of microseconds (a TLB shootdown on every CPU) that allocations need not wait.
         libc.madvise(Pointer.wrap(runtime, address), chunkBytes, Libc.MADV_DONTNEED);
+        synchronized (this) {
+            push(address);
+        }
+    }
+
+    /**
+     * Chunks next to each other in memory (a disk written in order gets them so) are dropped with
+     * one madvise per run: a 1 MiB write of zeros over data frees 16 chunks, and 16 shootdowns
+     * made it slower than writing the zeros as data.
+     */
+    @Override
+    public void freeAll(long[] addresses, int count, int bytes) {
+        Arrays.sort(addresses, 0, count);
+        for (int i = 0; i < count; ) {
+            int j = i + 1;
+            while (j < count && addresses[j] == addresses[j - 1] + chunkBytes) {
+                j++;
+            }
+            libc.madvise(Pointer.wrap(runtime, addresses[i]), (long) (j - i) * chunkBytes, Libc.MADV_DONTNEED);
+            i = j;
+        }
+        synchronized (this) {
+            for (int i = 0; i < count; i++) {
+                push(addresses[i]);
+            }
+        }
+    }
+
+    /** Under the monitor. */
+    private void push(long address) {
         if (freeCount == free.length) {
             free = Arrays.copyOf(free, free.length * 2);
         }

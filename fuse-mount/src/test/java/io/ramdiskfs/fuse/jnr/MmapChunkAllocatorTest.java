@@ -49,6 +49,42 @@ class MmapChunkAllocatorTest {
         assertEquals(0, NativeMemory.getByte(null, again), "a reused chunk reads zero after MADV_DONTNEED");
     }
 
+    /**
+     * freeAll gives back a request's chunks in one madvise per run of neighbours: the memory goes,
+     * and every chunk comes back zero and reusable, runs and strays alike.
+     */
+    @Test
+    void chunksFreedTogetherLeaveRamAndComeBackZero() throws Exception {
+        MmapChunkAllocator a = MmapChunkAllocator.create(CHUNK);
+        long[] chunks = new long[48];
+        for (int i = 0; i < chunks.length; i++) {
+            chunks[i] = a.allocate(CHUNK);
+            for (long off = 0; off < CHUNK; off += 4096) {
+                NativeMemory.putLong(chunks[i] + off, 0x7777_7777_7777_7777L); // data, as a write leaves it
+            }
+            NativeMemory.putByte(chunks[i] + CHUNK - 1, (byte) 0x77);
+        }
+        // Two runs and strays, out of order, as the layer hands them over.
+        long[] freed = {chunks[20], chunks[3], chunks[4], chunks[2], chunks[21], chunks[40], chunks[5], chunks[22], chunks[30]};
+        a.freeAll(freed.clone(), freed.length, CHUNK);
+        long[] again = new long[freed.length];
+        for (int i = 0; i < again.length; i++) {
+            again[i] = a.allocate(CHUNK);
+            for (long off = 0; off < CHUNK; off += 4096) {
+                assertEquals(0, NativeMemory.getByte(null, again[i] + off), "a chunk freed together reads " 
+                        + NativeMemory.getByte(null, again[i] + off) + " at byte " + off + " when reused");
+            }
+        }
+        java.util.Arrays.sort(again);
+        java.util.Arrays.sort(freed);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(freed, again, "the freed chunks are the ones reused");
+        for (long c : chunks) {
+            if (java.util.Arrays.binarySearch(freed, c) < 0) {
+                assertEquals((byte) 0x77, NativeMemory.getByte(null, c + CHUNK - 1), "a chunk still in use lost its data");
+            }
+        }
+    }
+
     /** Resident bytes of the mapping holding {@code address}, once the background warmer has settled. */
     private static long awaitStableRss(long address) throws Exception {
         long last = -1;
