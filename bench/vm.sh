@@ -9,6 +9,9 @@
 #            the same way: nbdfile against nbdkit is what the FUSE hop under an NBD server costs
 #   vu-ram   a plain ramdiskfs disk served over vhost-user-blk (--vhost-user; no FUSE, no qemu block layer)
 #   vu-memdiff  a ramdiskfs memdiff disk over the same image, served over vhost-user-blk
+#   qcow2    what a qemu user does without ramdiskfs: a qcow2 overlay on /dev/shm over the same image
+#   qsd      the same overlay exported by qemu-storage-daemon over vhost-user-blk (its num-queues
+#            equal to the device's, 1: the guest has 1 vCPU)
 # The guest (bench/vm/build-guest.sh --fio: Debian kernel, busybox, the host's fio and its
 # libraries in the initramfs) runs six jobs on /dev/vda, reads first so that they read the data
 # the host put there: 4 KiB random read qd1 and qd32, 1 MiB sequential read, then 1 MiB sequential
@@ -18,7 +21,7 @@
 # a PVM variant stock kernels do not boot under) makes the guest slow and noisy: read medians and
 # ranges, and ratios to tmpfs within a round.
 #
-#   sudo bench/vm.sh                      # ROUNDS=3 RUNTIME=5 REGION=256M TARGETS="tmpfs fuse pt memdiff nbdkit nbdfile vu-ram vu-memdiff"
+#   sudo bench/vm.sh                      # ROUNDS=3 RUNTIME=5 REGION=256M TARGETS="tmpfs fuse pt memdiff nbdkit nbdfile vu-ram vu-memdiff qcow2 qsd"
 # Output: one CSV line per job and boot on stdout (and in OUT, default bench/results/vm-DATE.csv),
 # the summary table (Markdown) on stderr and in OUT with .md; the ramdiskfs daemon's CPU per guest
 # I/O for its targets in OUT with -cpu.csv.
@@ -28,7 +31,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../bin/lib/checks.sh
 . "$ROOT/bin/lib/checks.sh"
 ROUNDS=${ROUNDS:-3}; RUNTIME=${RUNTIME:-5}; REGION=${REGION:-256M}; SIZE=1G
-TARGETS=${TARGETS:-"tmpfs fuse pt memdiff nbdkit nbdfile vu-ram vu-memdiff"}
+TARGETS=${TARGETS:-"tmpfs fuse pt memdiff nbdkit nbdfile vu-ram vu-memdiff qcow2 qsd"}
 OUT=${OUT:-$ROOT/bench/results/vm-$(date +%Y%m%d-%H%M).csv}
 JAR=$(ls "$ROOT"/fuse-mount/target/fuse-mount-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -n 1 || true)
 
@@ -47,13 +50,14 @@ KIT=$("$ROOT/bench/vm/build-guest.sh" --fio | tail -n 1)
 
 S=$(mktemp -d /tmp/ramdiskfs-vm.XXXXXX)
 SHM=$(mktemp -d /dev/shm/ramdiskfs-vm.XXXXXX)
-MNT=$S/mnt; RD_PID=; NBD_PID=; NBDFILE_PID=; QEMU_PID=
+MNT=$S/mnt; RD_PID=; NBD_PID=; NBDFILE_PID=; QEMU_PID=; QSD_PID=
 cleanup() {
     # Only what this script started, by PID. No errexit here: `wait` on a killed child is non-zero.
     set +e
     [ -n "$QEMU_PID" ] && kill -KILL "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
     [ -n "$NBD_PID" ] && kill -TERM "$NBD_PID" 2>/dev/null && wait "$NBD_PID" 2>/dev/null
     [ -n "$NBDFILE_PID" ] && kill -TERM "$NBDFILE_PID" 2>/dev/null && wait "$NBDFILE_PID" 2>/dev/null
+    [ -n "$QSD_PID" ] && kill -TERM "$QSD_PID" 2>/dev/null && wait "$QSD_PID" 2>/dev/null
     [ -n "$RD_PID" ] && kill -TERM "$RD_PID" 2>/dev/null && wait "$RD_PID" 2>/dev/null
     awk -v m="$MNT" '$5 == m' /proc/self/mountinfo | grep -q . && fusermount -uz "$MNT"
     rm -rf "$S" "$SHM"
@@ -126,6 +130,30 @@ daemon_cpu() {
     awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' "/proc/$RD_PID/stat"
 }
 
+# --- the peers a qemu user has for RAM writes over a base image (issue 22): a fresh qcow2 overlay
+# on /dev/shm over base.raw for every boot, opened by qemu itself (qcow2) or by
+# qemu-storage-daemon exporting it over vhost-user-blk (qsd). Reads fall through to the base until
+# written, as on memdiff.
+overlay_reset() {   # NAME: prints the new overlay's path
+    rm -f "$SHM/$1.qcow2"
+    qemu-img create -q -f qcow2 -F raw -b "$SHM/base.raw" "$SHM/$1.qcow2" "$SIZE" >&2
+    echo "$SHM/$1.qcow2"
+}
+qsd_reset() {   # restarts qemu-storage-daemon on a fresh overlay; prints its socket
+    if [ -n "$QSD_PID" ]; then kill -TERM "$QSD_PID" 2>/dev/null; wait "$QSD_PID" 2>/dev/null || true; QSD_PID=; fi
+    local overlay
+    overlay=$(overlay_reset qsd)
+    rm -f "$S/qsd.sock"
+    qemu-storage-daemon --blockdev "driver=file,node-name=file0,filename=$overlay,cache.direct=on" \
+        --blockdev driver=qcow2,node-name=disk0,file=file0 \
+        --export "type=vhost-user-blk,id=exp0,addr.type=unix,addr.path=$S/qsd.sock,node-name=disk0,writable=on,num-queues=1" \
+        > "$S/qsd.log" 2>&1 &
+    QSD_PID=$!
+    for _ in $(seq 100); do [ -S "$S/qsd.sock" ] && break; sleep 0.1; done
+    [ -S "$S/qsd.sock" ] || { echo "bench/vm.sh: qemu-storage-daemon did not start:" >&2; cat "$S/qsd.log" >&2; return 1; }
+    echo "$S/qsd.sock"
+}
+
 # Puts TARGET back to the starting state; prints the -drive file= of it.
 reset_target() {
     case $1 in
@@ -141,6 +169,8 @@ reset_target() {
                 echo "$NBD_URI" ;;
         nbdfile) nbdfile_reset ;;
         vu-*) vhost_user_reset "$1" ;;
+        qcow2) overlay_reset qcow2 ;;
+        qsd) qsd_reset ;;
     esac
 }
 
@@ -168,7 +198,10 @@ boot() {   # TARGET ROUND
     local file console=$S/$1-$2.console cpu0 dev
     file=$(reset_target "$1")
     dev=(-drive "file=$file,format=raw,cache=none,aio=threads,if=virtio")
-    case $1 in vu-*) read -r -a dev <<< "$(vhost_user_device "$file")" ;; esac
+    case $1 in
+        vu-*|qsd) read -r -a dev <<< "$(vhost_user_device "$file")" ;;
+        qcow2) dev=(-drive "file=$file,format=qcow2,cache=none,aio=threads,if=virtio") ;;
+    esac
     cpu0=$(daemon_cpu)
     qemu-system-x86_64 -accel tcg -m 1G -smp 1 -nodefaults -no-user-config -display none -no-reboot \
         -kernel "$KIT/vmlinuz" -initrd "$S/initrd" -append "console=ttyS0 panic=-1 quiet" \
