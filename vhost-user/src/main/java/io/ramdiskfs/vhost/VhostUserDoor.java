@@ -131,9 +131,15 @@ public final class VhostUserDoor implements NamespaceWatcher, AutoCloseable {
 
     @Override
     public void resized(ServedDisk disk) {
-        // The next GET_CONFIG reads the new capacity; telling a running guest needs the
-        // SLAVE_REQ channel, which this door does not offer yet.
-        LOG.info("vhost-user {}: resized; a connected guest sees the new size after it reconnects", disk.name());
+        VhostUserSocket s;
+        synchronized (this) {
+            s = sockets.get(disk.id());
+        }
+        // GET_CONFIG reads the capacity from the disk, so qemu sees the new size when it asks;
+        // the backend channel makes it ask now and interrupt the guest (virtio config change).
+        if (s != null && !s.configChanged()) {
+            LOG.info("vhost-user {}: resized; no front end with a backend channel is connected to tell", disk.name());
+        }
     }
 
     /** Stops following the namespace and closes every socket (connected guests are disconnected). */

@@ -25,6 +25,8 @@ public final class VhostUserRequest {
     public static final int SET_PROTOCOL_FEATURES = 16;
     public static final int GET_QUEUE_NUM = 17;
     public static final int SET_VRING_ENABLE = 18;
+    /** qemu's VHOST_USER_SET_SLAVE_REQ_FD: the descriptor on which the back end sends its own requests. */
+    public static final int SET_BACKEND_REQ_FD = 21;
     public static final int GET_CONFIG = 24;
     public static final int SET_CONFIG = 25;
 
@@ -43,7 +45,13 @@ public final class VhostUserRequest {
     // protocol features (GET_PROTOCOL_FEATURES bits)
     public static final long PROTOCOL_MQ = 1L << 0;
     public static final long PROTOCOL_REPLY_ACK = 1L << 3;
+    /** qemu's SLAVE_REQ: the back end may send requests (here: a configuration change) on a channel of its own. */
+    public static final long PROTOCOL_BACKEND_REQ = 1L << 5;
     public static final long PROTOCOL_CONFIG = 1L << 9;
+
+    // requests the back end sends on the SET_BACKEND_REQ_FD channel
+    /** VHOST_USER_BACKEND_CONFIG_CHANGE_MSG: the device configuration changed; qemu reads it again (GET_CONFIG). */
+    public static final int BACKEND_CONFIG_CHANGE = 2;
 
     public static String name(int request) {
         return switch (request) {
@@ -55,6 +63,7 @@ public final class VhostUserRequest {
             case SET_LOG_BASE -> "SET_LOG_BASE";
             case SET_LOG_FD -> "SET_LOG_FD";
             case SET_VRING_NUM -> "SET_VRING_NUM";
+            case SET_BACKEND_REQ_FD -> "SET_BACKEND_REQ_FD";
             case SET_VRING_ADDR -> "SET_VRING_ADDR";
             case SET_VRING_BASE -> "SET_VRING_BASE";
             case GET_VRING_BASE -> "GET_VRING_BASE";

@@ -26,7 +26,7 @@ public final class VhostUserSession implements Runnable {
     /** Queues offered (GET_QUEUE_NUM): qemu's default is one per vCPU. */
     public static final int MAX_QUEUES = 8;
     private static final int CONFIG_MAX = 256;
-    private static final long PROTOCOL_OFFERED = PROTOCOL_MQ | PROTOCOL_REPLY_ACK | PROTOCOL_CONFIG;
+    private static final long PROTOCOL_OFFERED = PROTOCOL_MQ | PROTOCOL_REPLY_ACK | PROTOCOL_CONFIG | PROTOCOL_BACKEND_REQ;
 
     private final UnixConnection connection;
     private final ServedDisk disk;
@@ -38,6 +38,11 @@ public final class VhostUserSession implements Runnable {
     private MemoryTable memory = MemoryTable.EMPTY;
     private long acked;
     private long protocolAcked;
+    /** The front end's channel for this back end's own requests (SET_BACKEND_REQ_FD), or -1; guarded by backendLock. */
+    private int backendFd = -1;
+    private final Object backendLock = new Object();
+    /** 12 bytes for a backend request's header; guarded by backendLock. */
+    private final long backendMessage;
 
     public VhostUserSession(UnixConnection connection, ServedDisk disk, boolean readOnly) {
         this.connection = connection;
@@ -46,6 +51,7 @@ public final class VhostUserSession implements Runnable {
         this.features = VirtioFeatures.OFFERED | (readOnly ? VirtioFeatures.BLK_RO : 0);
         this.buffer = NativeMemory.allocate(HEADER_BYTES + MAX_PAYLOAD);
         this.reply = NativeMemory.allocate(HEADER_BYTES + MAX_PAYLOAD);
+        this.backendMessage = NativeMemory.allocate(HEADER_BYTES);
         for (int i = 0; i < MAX_QUEUES; i++) {
             vrings[i] = new Vring(i);
         }
@@ -120,6 +126,7 @@ public final class VhostUserSession implements Runnable {
             case GET_VRING_BASE -> getBase(p, size);
             case SET_VRING_KICK, SET_VRING_CALL, SET_VRING_ERR -> setFd(request, u64(p, size));
             case SET_VRING_ENABLE -> setEnable(p, size);
+            case SET_BACKEND_REQ_FD -> setBackendFd();
             case GET_CONFIG -> getConfig(p, size);
             case SET_CONFIG -> {
                 // Nothing in the config is guest-writable here (no CONFIG_WCE offered).
@@ -214,6 +221,39 @@ public final class VhostUserSession implements Runnable {
             default -> v.err = Vring.replace(v.err, fd);
         }
         settle(v);
+    }
+
+    private void setBackendFd() throws ProtocolException {
+        if (connection.fdCount() < 1) {
+            throw new ProtocolException("SET_BACKEND_REQ_FD came without a descriptor");
+        }
+        int fd = connection.takeFd(0);
+        synchronized (backendLock) {
+            int old = backendFd;
+            backendFd = fd;
+            if (old >= 0) {
+                Os.libc().close(old);
+            }
+        }
+    }
+
+    /**
+     * Tells the front end that the device configuration changed (the disk was resized), so that
+     * it reads it again and interrupts the guest, which then sees the new capacity. No reply is
+     * asked for: qemu answers it by reading GET_CONFIG on the main channel, which this session's
+     * own thread serves, and a wait for the reply here could only slow the caller (the namespace's
+     * event delivery). False when the front end gave no channel for it.
+     */
+    public boolean configChanged() {
+        synchronized (backendLock) {
+            if (backendFd < 0 || (protocolAcked & PROTOCOL_BACKEND_REQ) == 0) {
+                return false;
+            }
+            NativeMemory.putInt(backendMessage, BACKEND_CONFIG_CHANGE);
+            NativeMemory.putInt(backendMessage + 4, VERSION);
+            NativeMemory.putInt(backendMessage + 8, 0);
+            return Os.libc().write(backendFd, backendMessage, HEADER_BYTES) == HEADER_BYTES;
+        }
     }
 
     private void setEnable(long p, int size) throws ProtocolException {
@@ -372,6 +412,13 @@ public final class VhostUserSession implements Runnable {
         memory.unmap();
         memory = MemoryTable.EMPTY;
         connection.close();
+        synchronized (backendLock) {
+            if (backendFd >= 0) {
+                Os.libc().close(backendFd);
+                backendFd = -1;
+            }
+            NativeMemory.free(backendMessage);
+        }
         NativeMemory.free(buffer);
         NativeMemory.free(reply);
     }

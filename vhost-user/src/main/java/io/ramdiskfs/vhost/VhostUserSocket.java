@@ -132,6 +132,12 @@ public final class VhostUserSocket implements AutoCloseable {
         t.start();
     }
 
+    /** The disk was resized: tells a connected front end, so its guest sees the new capacity now. */
+    public boolean configChanged() {
+        VhostUserSession s = session;
+        return s != null && s.configChanged();
+    }
+
     /** Stops listening, disconnects the front end, waits for both, and removes the socket file. */
     @Override
     public void close() {

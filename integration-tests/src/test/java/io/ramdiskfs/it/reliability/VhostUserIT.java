@@ -50,6 +50,9 @@ class VhostUserIT {
     static final long GUEST_AT = 16 * MiB;
     static final int HOST_BYTES = (int) MiB;
     static final int GUEST_BYTES = (int) (2 * MiB);
+    /** The raw disk, and the size the host grows it to while the guest runs. */
+    static final long RAW_BYTES = 64 * MiB;
+    static final long RAW_GROWN = 96 * MiB;
 
     /**
      * On /dev/vdb (the RAM disk): the digest of the host's pattern, the guest's own pattern written
@@ -64,7 +67,12 @@ class VhostUserIT {
             blkdiscard -o %d -l %d /dev/vdb
             echo DISCARDED
             read cue
-            """.formatted(HOST_AT / 65536, HOST_BYTES / 65536, GUEST_BYTES, GUEST_AT / 65536, GUEST_AT, GUEST_BYTES)
+            n=0
+            while [ "$(cat /sys/block/vdb/size)" = %d ] && [ $n -lt 30 ]; do sleep 1; n=$((n + 1)); done
+            echo "VDB-SIZE $(cat /sys/block/vdb/size)"
+            read cue
+            """.formatted(HOST_AT / 65536, HOST_BYTES / 65536, GUEST_BYTES, GUEST_AT / 65536, GUEST_AT, GUEST_BYTES,
+                    RAW_BYTES / 512)
             + VmIT.WRITER;
 
     /** On /dev/vdb, a read-only disk: what the guest's kernel makes of it, then VmIT's counter on /dev/vda. */
@@ -113,7 +121,7 @@ class VhostUserIT {
         String baseSha = VmIT.sha256(base);
         Path mp = disks.newMountPoint();
         sockets = socketDirectory();
-        CliProcess daemon = disks.startCliMounted(mp, "-d", "vm=memdiff:" + base, "-d", "raw=64M", "-d", "fixed=16M,ro", "--vhost-user", sockets.toString());
+        CliProcess daemon = disks.startCliMounted(mp, "-d", "vm=memdiff:" + base, "-d", "raw=" + RAW_BYTES, "-d", "fixed=16M,ro", "--vhost-user", sockets.toString());
         Path vm = mp.resolve("vm");
         Path raw = mp.resolve("raw");
         assertTrue(Files.exists(sockets.resolve("vm.sock")) && Files.exists(sockets.resolve("raw.sock")),
@@ -134,6 +142,12 @@ class VhostUserIT {
         writer.await("DISCARDED", VmIT.RUN);
         assertEquals(HOST_BYTES, Tools.committedBytes(raw), "blkdiscard in the guest gives back the 2 MiB it wrote");
         assertArrayEquals(new byte[GUEST_BYTES], Data.read(raw, GUEST_AT, GUEST_BYTES), "a discarded range reads as zeros");
+        // A resize on the host reaches the running guest: a configuration change over the
+        // backend channel, after which qemu reads the new capacity and interrupts the guest.
+        io.ramdiskfs.it.support.Cmd.ok("truncate", "-s", String.valueOf(RAW_GROWN), raw.toString());
+        writer.send("go");
+        assertEquals(String.valueOf(RAW_GROWN / 512), writer.await("VDB-SIZE (\\d+)", VmIT.RUN).group(1),
+                "the guest sees the disk grown from " + RAW_BYTES + " to " + RAW_GROWN + " bytes while connected");
         writer.send("go");
         // One set of counters whichever door the data came through: the host's 1 MiB through the
         // file, the guest's 2 MiB and its discard over vhost-user.
