@@ -76,6 +76,11 @@ public final class VhostUserSession implements Runnable {
         }
     }
 
+    /** Whether the front end was given a read-only device. */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
     /** Ends the connection from another thread (unmount, the disk removed, a broken ring). */
     public void drop() {
         connection.shutdown();

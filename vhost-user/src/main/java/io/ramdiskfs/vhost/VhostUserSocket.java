@@ -26,6 +26,8 @@ public final class VhostUserSocket implements AutoCloseable {
     private final UnixListener listener;
     private final Thread acceptor;
     private volatile Path path;
+    /** How long a read-only front end's session may take to end when a writer takes the disk over. */
+    private static final long TAKE_OVER_MILLIS = 5_000;
     private volatile VhostUserSession session;
     private volatile Thread sessionThread;
 
@@ -92,24 +94,32 @@ public final class VhostUserSocket implements AutoCloseable {
     }
 
     private void admit(int fd) {
-        if (connected()) {
-            LOG.warn("vhost-user {}: a second front end was refused: one VM per disk at a time", disk.name());
+        PeerAccess access;
+        PeerCredentials peer;
+        try {
+            peer = UnixListener.peerOf(fd);
+            access = PeerAccess.of(peer, disk);
+        } catch (IOException e) {
             Os.closeQuietly(fd);
             return;
-        }
-        PeerAccess access;
-        try {
-            PeerCredentials peer = UnixListener.peerOf(fd);
-            access = PeerAccess.of(peer, disk);
-            LOG.info("vhost-user {}: front end pid {} uid {} connected, {}", disk.name(), peer.pid(), peer.uid(), access);
-        } catch (IOException e) {
-            access = PeerAccess.NONE;
         }
         if (access == PeerAccess.NONE) {
             Os.closeQuietly(fd);
             return;
         }
         boolean writable = access == PeerAccess.READ_WRITE;
+        if (connected()) {
+            VhostUserSession current = session;
+            // One VM per disk at a time; but a peer that may only read must not keep out one
+            // that may write (the disk's owner): the writer takes the disk over.
+            if (!writable || current == null || !current.readOnly() || !takeOver(current)) {
+                LOG.warn("vhost-user {}: a second front end (pid {} uid {}) was refused: one VM per disk at a time",
+                        disk.name(), peer.pid(), peer.uid());
+                Os.closeQuietly(fd);
+                return;
+            }
+        }
+        LOG.info("vhost-user {}: front end pid {} uid {} connected, {}", disk.name(), peer.pid(), peer.uid(), access);
         DiskHold hold;
         try {
             hold = disk.hold("vhost-user connection on " + path.getFileName(), writable);
@@ -130,6 +140,22 @@ public final class VhostUserSocket implements AutoCloseable {
         session = s;
         sessionThread = t;
         t.start();
+    }
+
+    /** Disconnects the read-only front end {@code current} for a writer; true once its session has ended. */
+    private boolean takeOver(VhostUserSession current) {
+        LOG.warn("vhost-user {}: a front end that may write takes the disk over from a read-only one", disk.name());
+        current.drop();
+        Thread t = sessionThread;
+        try {
+            if (t != null) {
+                t.join(TAKE_OVER_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return !connected();
     }
 
     /** The disk was resized: tells a connected front end, so its guest sees the new capacity now. */

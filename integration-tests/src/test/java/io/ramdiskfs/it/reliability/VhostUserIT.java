@@ -42,7 +42,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * its disk; e2fsck finds both clean, the base image never changes, and at unmount the sockets go.
  */
 @RequiresFuse(root = true, tools = {"qemu-system-x86_64", "mkfs.ext4", "e2fsck", "debugfs", "losetup", "setfattr",
-        "getfattr", "sha256sum", "apt-get", "apt-cache", "dpkg-deb"})
+        "getfattr", "sha256sum", "apt-get", "apt-cache", "dpkg-deb", "setpriv"})
 class VhostUserIT {
     static final String HOST_PATTERN = "host pattern\n";
     static final String GUEST_PATTERN = "guest pattern\n";
@@ -267,6 +267,64 @@ class VhostUserIT {
                 () -> RamDiskFs.mount(MountOptions.of(mp2, List.of(DiskDefinition.ram("a", MiB))).withVhostUser(file)));
         assertEquals("the vhost-user socket directory " + file + " is not a directory", e.getMessage());
         assertFalse(io.ramdiskfs.it.support.MountInfo.isMounted(mp2), "a mount whose door cannot open is undone");
+    }
+
+    /**
+     * One VM per disk, but a peer that may only read the disk (here {@code nobody}, by the file's
+     * 0644) must not keep out one that may write: the writer takes the disk over and the reader is
+     * disconnected; a reader arriving while the writer is connected is refused. It used to be
+     * first come, first served: any reader could hold the owner's VM out.
+     */
+    @Test
+    void aFrontEndThatMayWriteTakesTheDiskOverFromOneThatMayOnlyRead() throws Exception {
+        sockets = socketDirectory();
+        Files.setPosixFilePermissions(sockets, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        RamDiskFs fs = disks.mount(disks.options(DiskDefinition.ram("a", MiB)).withVhostUser(sockets));
+        Path sock = fs.vhostUserSocket("a");
+        String client = "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print('connected', flush=True);"
+                + " print('closed' if s.recv(1) == b'' else 'data', flush=True)";
+        List<String> asNobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", client,
+                sock.toString());
+        Process reader = new ProcessBuilder(asNobody).redirectErrorStream(true).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(reader.getInputStream()));
+            assertEquals("connected", lineWithin(out), "nobody may read the 0644 disk, so may connect");
+            try (java.nio.channels.SocketChannel writer = java.nio.channels.SocketChannel.open(
+                    java.net.UnixDomainSocketAddress.of(sock))) {
+                assertEquals("closed", lineWithin(out), "the reader is disconnected when the owner's front end comes");
+                // The writer is served: GET_FEATURES over the wire.
+                java.nio.ByteBuffer m = java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                m.putInt(1).putInt(1).putInt(0).flip();
+                writer.write(m);
+                java.nio.ByteBuffer r = java.nio.ByteBuffer.allocate(20).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                while (r.hasRemaining() && writer.read(r) >= 0) { }
+                assertFalse(r.hasRemaining(), "the writer gets its GET_FEATURES reply");
+                Process late = new ProcessBuilder(asNobody).redirectErrorStream(true).start();
+                var lateOut = new java.io.BufferedReader(new java.io.InputStreamReader(late.getInputStream()));
+                assertEquals("connected", lineWithin(lateOut));
+                assertEquals("closed", lineWithin(lateOut), "a reader is refused while the writer is connected");
+                assertTrue(late.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            reader.destroyForcibly();
+            reader.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** The next line a client prints, or a note that none came within 10 s (no test waits forever). */
+    private static String lineWithin(java.io.BufferedReader out) throws Exception {
+        var line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (IOException e) {
+                return "read failed: " + e.getMessage();
+            }
+        });
+        try {
+            return line.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return "(nothing within 10 s)";
+        }
     }
 
     /**
