@@ -139,7 +139,7 @@ overlay_reset() {   # NAME: prints the new overlay's path
     qemu-img create -q -f qcow2 -F raw -b "$SHM/base.raw" "$SHM/$1.qcow2" "$SIZE" >&2
     echo "$SHM/$1.qcow2"
 }
-qsd_reset() {   # restarts qemu-storage-daemon on a fresh overlay; prints its socket
+qsd_reset() {   # restarts qemu-storage-daemon on a fresh overlay, at $S/qsd.sock; not in a $(...): QSD_PID must stay set
     if [ -n "$QSD_PID" ]; then kill -TERM "$QSD_PID" 2>/dev/null; wait "$QSD_PID" 2>/dev/null || true; QSD_PID=; fi
     local overlay
     overlay=$(overlay_reset qsd)
@@ -151,7 +151,6 @@ qsd_reset() {   # restarts qemu-storage-daemon on a fresh overlay; prints its so
     QSD_PID=$!
     for _ in $(seq 100); do [ -S "$S/qsd.sock" ] && break; sleep 0.1; done
     [ -S "$S/qsd.sock" ] || { echo "bench/vm.sh: qemu-storage-daemon did not start:" >&2; cat "$S/qsd.log" >&2; return 1; }
-    echo "$S/qsd.sock"
 }
 
 # Puts TARGET back to the starting state; prints the -drive file= of it.
@@ -170,7 +169,6 @@ reset_target() {
         nbdfile) nbdfile_reset ;;
         vu-*) vhost_user_reset "$1" ;;
         qcow2) overlay_reset qcow2 ;;
-        qsd) qsd_reset ;;
     esac
 }
 
@@ -196,7 +194,7 @@ cp "$KIT/initramfs-fio.cpio" "$S/initrd"
 
 boot() {   # TARGET ROUND
     local file console=$S/$1-$2.console cpu0 dev
-    file=$(reset_target "$1")
+    if [ "$1" = qsd ]; then qsd_reset; file=$S/qsd.sock; else file=$(reset_target "$1"); fi
     dev=(-drive "file=$file,format=raw,cache=none,aio=threads,if=virtio")
     case $1 in
         vu-*|qsd) read -r -a dev <<< "$(vhost_user_device "$file")" ;;
