@@ -38,8 +38,8 @@ public final class VhostUserSession implements Runnable {
     private MemoryTable memory = MemoryTable.EMPTY;
     private long acked;
     private long protocolAcked;
-    /** The front end's channel for this back end's own requests (SET_BACKEND_REQ_FD), or -1; guarded by backendLock. */
-    private int backendFd = -1;
+    /** The front end's channel for this back end's own requests (SET_BACKEND_REQ_FD), or null; guarded by backendLock. */
+    private UnixConnection backend;
     private final Object backendLock = new Object();
     /** 12 bytes for a backend request's header; guarded by backendLock. */
     private final long backendMessage;
@@ -232,13 +232,12 @@ public final class VhostUserSession implements Runnable {
         if (connection.fdCount() < 1) {
             throw new ProtocolException("SET_BACKEND_REQ_FD came without a descriptor");
         }
-        int fd = connection.takeFd(0);
+        UnixConnection channel = new UnixConnection(connection.takeFd(0));
         synchronized (backendLock) {
-            int old = backendFd;
-            backendFd = fd;
-            if (old >= 0) {
-                Os.libc().close(old);
+            if (backend != null) {
+                backend.close();
             }
+            backend = channel;
         }
     }
 
@@ -247,17 +246,19 @@ public final class VhostUserSession implements Runnable {
      * it reads it again and interrupts the guest, which then sees the new capacity. No reply is
      * asked for: qemu answers it by reading GET_CONFIG on the main channel, which this session's
      * own thread serves, and a wait for the reply here could only slow the caller (the namespace's
-     * event delivery). False when the front end gave no channel for it.
+     * event delivery). Never blocks: a front end that does not read its channel (a hostile one)
+     * cannot stall the namespace's events for every door. False when the front end gave no
+     * channel for it, or the message could not go at once.
      */
     public boolean configChanged() {
         synchronized (backendLock) {
-            if (backendFd < 0 || (protocolAcked & PROTOCOL_BACKEND_REQ) == 0) {
+            if (backend == null || (protocolAcked & PROTOCOL_BACKEND_REQ) == 0) {
                 return false;
             }
             NativeMemory.putInt(backendMessage, BACKEND_CONFIG_CHANGE);
             NativeMemory.putInt(backendMessage + 4, VERSION);
             NativeMemory.putInt(backendMessage + 8, 0);
-            return Os.libc().write(backendFd, backendMessage, HEADER_BYTES) == HEADER_BYTES;
+            return backend.trySend(backendMessage, HEADER_BYTES);
         }
     }
 
@@ -418,9 +419,9 @@ public final class VhostUserSession implements Runnable {
         memory = MemoryTable.EMPTY;
         connection.close();
         synchronized (backendLock) {
-            if (backendFd >= 0) {
-                Os.libc().close(backendFd);
-                backendFd = -1;
+            if (backend != null) {
+                backend.close();
+                backend = null;
             }
             NativeMemory.free(backendMessage);
         }

@@ -17,6 +17,7 @@ public final class LinuxAbi {
     public static final int SCM_RIGHTS = 1;
     public static final int MSG_CTRUNC = 0x8;
     public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_DONTWAIT = 0x40;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
     public static final int SHUT_RDWR = 2;
 

@@ -103,6 +103,23 @@ public final class UnixConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code length} bytes in one non-blocking call, or nothing: for a message to a peer
+     * that may not be reading (a front end's backend channel), which must never stall the
+     * sender. False when not all of it went (the peer's buffer is full, or it is gone).
+     */
+    public synchronized boolean trySend(long buffer, int length) {
+        if (closed) {
+            return false;
+        }
+        NativeMemory.zero(null, msghdr, LinuxAbi.MSGHDR_BYTES);
+        NativeMemory.putLong(iovec + LinuxAbi.IOV_BASE_AT, buffer);
+        NativeMemory.putLong(iovec + LinuxAbi.IOV_LEN_AT, length);
+        NativeMemory.putLong(msghdr + LinuxAbi.MSG_IOV_AT, iovec);
+        NativeMemory.putLong(msghdr + LinuxAbi.MSG_IOVLEN_AT, 1);
+        return Os.libc().sendmsg(fd, msghdr, LinuxAbi.MSG_NOSIGNAL | LinuxAbi.MSG_DONTWAIT) == length;
+    }
+
     /** Descriptors that came with the last {@link #receive} and were not taken yet. */
     public int fdCount() {
         return fdCount;
