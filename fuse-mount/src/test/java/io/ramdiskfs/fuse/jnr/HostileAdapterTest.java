@@ -355,9 +355,12 @@ class HostileAdapterTest {
     // ------------------------------------------------------------------ attributes
 
     private int getxattr(String path, String name, boolean raw) throws Exception {
+        // The raw callback gets C strings: what it sees of a path or name ends at the first NUL.
+        String seenPath = raw ? cStringView(path) : path;
+        String seenName = raw ? cStringView(name) : name;
         int exact = 64;
         try {
-            exact = dir.xattr(path, name).length;
+            exact = dir.xattr(seenPath, seenName).length;
         } catch (Exception e) {
             // no such attribute or path: any size will do
         }
@@ -373,8 +376,13 @@ class HostileAdapterTest {
         } else {
             r = adapter.getxattr(path, name, buf, size);
         }
-        checkCopyOut(buf, room, size, r, () -> dir.xattr(path, name));
+        checkCopyOut(buf, room, size, r, () -> dir.xattr(seenPath, seenName));
         return r;
+    }
+
+    private static String cStringView(String s) {
+        int nul = s.indexOf('\0');
+        return nul < 0 ? s : s.substring(0, nul);
     }
 
     private int listxattr(String path) throws Exception {
